@@ -1,0 +1,49 @@
+"""Small accessors that turn a malformed response into a clear failure instead of a KeyError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.verdict import Fail
+
+FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
+
+
+def choices(body: dict[str, Any], where: str = "response") -> list[dict[str, Any]]:
+    """The non-empty list of choice objects."""
+    ch = body.get("choices")
+    if not isinstance(ch, list) or not ch or not all(isinstance(c, dict) for c in ch):
+        raise Fail(f"{where}: `choices` is not a non-empty list of objects: {str(ch)[:200]}")
+    return ch
+
+
+def message(body: dict[str, Any], index: int = 0) -> dict[str, Any]:
+    """The message of one choice."""
+    msg = choices(body)[index].get("message")
+    if not isinstance(msg, dict):
+        raise Fail(f"choices[{index}].message is not an object: {str(msg)[:200]}")
+    return msg
+
+
+def text(body: dict[str, Any], index: int = 0) -> str:
+    """The text content of one choice (a string, as the spec requires for a text answer)."""
+    content = message(body, index).get("content")
+    if not isinstance(content, str):
+        raise Fail(f"choices[{index}].message.content is not a string: {content!r}")
+    return content
+
+
+def finish_reason(body: dict[str, Any], index: int = 0) -> Any:
+    """The finish_reason of one choice, as sent."""
+    return choices(body)[index].get("finish_reason")
+
+
+def usage(body: dict[str, Any], where: str = "response") -> dict[str, int]:
+    """The usage object, with integer counts."""
+    u = body.get("usage")
+    if not isinstance(u, dict):
+        raise Fail(f"{where}: `usage` missing or not an object: {u!r}")
+    for k in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        if not isinstance(u.get(k), int) or isinstance(u.get(k), bool):
+            raise Fail(f"{where}: usage.{k} is not an integer: {u.get(k)!r}")
+    return u

@@ -1,0 +1,165 @@
+"""Chat completions: the response object, roles, history and content forms."""
+
+from __future__ import annotations
+
+from conformance.checks import _shape
+from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
+from conformance.registry import check
+from conformance.verdict import Fail, Ignored
+
+FEATURE = "Chat completions"
+SCHEMA = "CreateChatCompletionResponse"
+
+
+def _basic(ctx: CheckContext) -> dict:
+    return ctx.expect_ok(ctx.chat(), "a plain chat completion")
+
+
+@check("chat.response.schema", feature=FEATURE, field="messages", required=True,
+       behavior="A plain chat completion returns a body valid against CreateChatCompletionResponse")
+def response_schema(ctx: CheckContext) -> str:
+    body = _basic(ctx)
+    ctx.schema(SCHEMA, body, "response")
+    return "valid against the spec" + (" (with tolerated deviations)" if ctx.deviations else "")
+
+
+@check("chat.response.object", feature=FEATURE, required=True,
+       behavior="object is 'chat.completion'; id a string; created integer seconds; model a string")
+def response_object(ctx: CheckContext) -> str:
+    body = _basic(ctx)
+    problems = []
+    if body.get("object") != "chat.completion":
+        problems.append(f"object is {body.get('object')!r}, not 'chat.completion'")
+    if not isinstance(body.get("id"), str) or not body.get("id"):
+        problems.append(f"id is {body.get('id')!r}, not a non-empty string")
+    created = body.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        problems.append(f"created is {created!r}, not integer seconds")
+    elif created > 10**11:
+        problems.append(f"created is {created}: milliseconds, not seconds")
+    if not isinstance(body.get("model"), str):
+        problems.append(f"model is {body.get('model')!r}, not a string")
+    if problems:
+        raise Fail("; ".join(problems))
+    return f"object, id, created={created}, model={body['model']!r}"
+
+
+@check("chat.response.choices", feature=FEATURE, required=True,
+       behavior="choices non-empty, index equals position, message.role 'assistant', content a string")
+def response_choices(ctx: CheckContext) -> str:
+    body = _basic(ctx)
+    for pos, choice in enumerate(_shape.choices(body)):
+        if choice.get("index") != pos:
+            raise Fail(f"choices[{pos}].index is {choice.get('index')!r}")
+        if _shape.message(body, pos).get("role") != "assistant":
+            raise Fail(f"choices[{pos}].message.role is {_shape.message(body, pos).get('role')!r}")
+    return f"content {_shape.text(body)!r}"
+
+
+@check("chat.response.finish_reason", feature=FEATURE, required=True,
+       behavior="finish_reason is one of stop, length, tool_calls, content_filter, function_call; never 'eos' or null")
+def response_finish_reason(ctx: CheckContext) -> str:
+    fr = _shape.finish_reason(_basic(ctx))
+    if fr not in _shape.FINISH_REASONS:
+        raise Fail(f"finish_reason is {fr!r}")
+    return f"finish_reason {fr!r}"
+
+
+@check("chat.response.usage", feature=FEATURE, required=True,
+       behavior="usage present with integer counts and total_tokens = prompt_tokens + completion_tokens")
+def response_usage(ctx: CheckContext) -> str:
+    u = _shape.usage(_basic(ctx))
+    if u["total_tokens"] != u["prompt_tokens"] + u["completion_tokens"]:
+        raise Fail(f"total_tokens {u['total_tokens']} != {u['prompt_tokens']} + {u['completion_tokens']}")
+    if u["completion_tokens"] < 1 or u["prompt_tokens"] < 1:
+        raise Fail(f"implausible usage for a non-empty prompt and answer: {u}")
+    return f"usage {u['prompt_tokens']}+{u['completion_tokens']}={u['total_tokens']}"
+
+
+@check("chat.messages.text_content", feature=FEATURE, field="messages.content.text", required=True,
+       behavior="A user message with string content is answered")
+def text_content(ctx: CheckContext) -> str:
+    return f"answered {_shape.text(_basic(ctx))!r}"
+
+
+@check("chat.messages.system", feature=FEATURE, field="messages.role.system", required=True,
+       behavior="A system message before the user turn is accepted")
+def system_role(ctx: CheckContext) -> str:
+    msgs = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
+    body = ctx.expect_ok(ctx.chat(messages=msgs), "a system message")
+    return f"answered {_shape.text(body)!r}"
+
+
+@check("chat.messages.developer", feature=FEATURE, field="messages.role.developer",
+       behavior="The developer role (newer name of system) is accepted")
+def developer_role(ctx: CheckContext) -> str:
+    msgs = [{"role": "developer", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
+    body = ctx.expect_ok(ctx.chat(messages=msgs), "a developer message")
+    return f"answered {_shape.text(body)!r}"
+
+
+@check("chat.messages.multi_turn", feature=FEATURE, field="messages.role.assistant", required=True,
+       behavior="Multi-turn history with assistant turns is accepted and the earlier turns reach the model")
+def multi_turn(ctx: CheckContext) -> str:
+    last = {"role": "user", "content": "What did I say my name was? Answer with the name only."}
+    a = [{"role": "user", "content": "My name is Zorblax."}, {"role": "assistant", "content": "Nice to meet you, Zorblax."}, last]
+    b = [{"role": "user", "content": "My name is Quentin."}, {"role": "assistant", "content": "Nice to meet you, Quentin."}, last]
+    ta = _shape.text(ctx.expect_ok(ctx.chat(messages=a), "a multi-turn history"))
+    tb = _shape.text(ctx.expect_ok(ctx.chat(messages=b), "a multi-turn history"))
+    # Protocol, not wit: different histories must give a different greedy answer, or history was dropped.
+    if ta == tb:
+        raise Fail(f"two different histories with the same last turn got the same answer {ta!r}: earlier turns ignored")
+    return f"answers differ with history: {ta!r} vs {tb!r}"
+
+
+@check("chat.messages.prefill", feature=FEATURE, field="messages.role.assistant",
+       behavior="A conversation ending with an assistant turn (prefill) is accepted")
+def prefill(ctx: CheckContext) -> str:
+    msgs = [{"role": "user", "content": "Count from one to five."}, {"role": "assistant", "content": "One, two,"}]
+    body = ctx.expect_ok(ctx.chat(messages=msgs), "an assistant prefill")
+    return f"answered {_shape.text(body)!r}"
+
+
+@check("chat.messages.content_parts", feature=FEATURE, field="messages.content.parts", required=True,
+       behavior="An array of text parts is treated like the same string content")
+def content_parts(ctx: CheckContext) -> str:
+    plain = _shape.text(_basic(ctx))
+    parts = [{"role": "user", "content": [{"type": "text", "text": DEFAULT_PROMPT}]}]
+    got = _shape.text(ctx.expect_ok(ctx.chat(messages=parts), "array-of-parts content"))
+    if got != plain:
+        raise Fail(f"same prompt as text parts answered {got!r}, as a string {plain!r} (temperature 0)")
+    return "same answer as the string form"
+
+
+@check("chat.request.unknown_field", feature=FEATURE, required=True,
+       behavior="An unknown request field is tolerated (OpenAI adds fields; servers must not 400 on them)")
+def unknown_field(ctx: CheckContext) -> str:
+    ex = ctx.chat(x_oai_conformance_probe=True)
+    ctx.expect_ok(ex, "a request with an unknown field")
+    return "accepted"
+
+
+@check("chat.model.unknown", feature=FEATURE, field="model",
+       behavior="An unknown model is rejected with 404 (or 400) and the error envelope, not answered by another model")
+def unknown_model(ctx: CheckContext) -> str:
+    ex = ctx.chat(model="oai-conformance-no-such-model")
+    if ex.status == 200:
+        raise Ignored("an unknown model id was answered with 200 (served by the default model)")
+    if ex.status is None or ex.status >= 500:
+        raise Fail(f"unknown model gave {ex.status}")
+    if not has_envelope(ex.response_body):
+        raise Fail(f"unknown model gave {ex.status} without the OpenAI error envelope: {str(ex.response_body)[:200]}")
+    return f"rejected with {ex.status}"
+
+
+@check("chat.model.echo", feature=FEATURE, field="model", required=True,
+       behavior="The response names a model (a string; servers may report the resolved name)")
+def model_echo(ctx: CheckContext) -> str:
+    body = _basic(ctx)
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise Fail(f"model is {model!r}")
+    if model != ctx.model:
+        ctx.deviations.append(f"response model {model!r} differs from the requested {ctx.model!r}")
+    return f"model {model!r}"
+

@@ -1,0 +1,114 @@
+"""The oai-conformance command: parses arguments and dispatches; the work lives elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from conformance import __version__, exitcodes
+from conformance.config import ConfigError, Settings, build_target
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="oai-conformance", description="Conformance checks for OpenAI-compatible APIs.")
+    p.add_argument("--version", action="version", version=f"oai-conformance {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the checks against one target")
+    run.add_argument("--base-url", help="base URL of the target, e.g. http://127.0.0.1:8080/v1")
+    run.add_argument("--model", help="chat model id to test")
+    run.add_argument("--embedding-model", help="embedding model id, if the target serves one")
+    run.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY)")
+    run.add_argument("--name", help="name of the target (default: host:port); names the report folder")
+    run.add_argument("--target-file", help="TOML file with a [target] table (command-line values win)")
+    run.add_argument("--output", help="report folder (default reports/<name>/)")
+    run.add_argument("--only", help="comma-separated glob patterns of check ids or feature names")
+    run.add_argument("--timeout", type=float, help="seconds to wait for one answer (default 60)")
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    return p
+
+
+def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
+    pkg = Path(__file__).resolve().parent
+    argv = [
+        "-p", "conformance.plugin", "-p", "no:cacheprovider",
+        # Our own empty config, so a project's pytest settings or conftest never leak into a run.
+        "-c", os.devnull, "--rootdir", str(out), "--confcutdir", str(pkg),
+        "--pyargs", "conformance.suite",
+        "--junitxml", str(out / "junit.xml"),
+        "--html", str(out / "report.html"), "--self-contained-html",
+        "--oai-output", str(out),
+        "-rfE", "-v" if args.verbose else "-q",
+    ]
+    pairs = {
+        "--oai-base-url": args.base_url, "--oai-model": args.model,
+        "--oai-embedding-model": args.embedding_model, "--oai-api-key-env": args.api_key_env,
+        "--oai-name": args.name, "--oai-target": args.target_file, "--oai-only": args.only,
+        "--oai-timeout": None if args.timeout is None else str(args.timeout),
+    }
+    for flag, value in pairs.items():
+        if value is not None:
+            argv += [flag, value]
+    return argv
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the suite against one target and write its reports."""
+    import pytest
+
+    from conformance import results
+    from conformance.plugin import EXIT_UNREACHABLE
+
+    settings = Settings(args.base_url, args.model, args.embedding_model, args.api_key_env, args.name,
+                        args.timeout, args.target_file)
+    try:
+        target = build_target(settings)
+    except ConfigError as exc:
+        print(f"oai-conformance: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    out = Path(args.output or Path("reports") / target.name)
+    out.mkdir(parents=True, exist_ok=True)
+    args.name = target.name
+    code = pytest.main(_pytest_args(args, out))
+    if code == EXIT_UNREACHABLE:
+        return exitcodes.UNREACHABLE
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not (out / "results.json").exists():
+        print(f"oai-conformance: pytest could not run the suite (exit {int(code)})", file=sys.stderr)
+        return exitcodes.USAGE if code == pytest.ExitCode.USAGE_ERROR else exitcodes.NOT_JUDGED
+    doc = results.load(out / "results.json")
+    print(_summary(doc, out))
+    if code == pytest.ExitCode.INTERRUPTED:
+        return exitcodes.INTERRUPTED
+    if not doc["checks"]:
+        print("oai-conformance: no check matched --only", file=sys.stderr)
+        return exitcodes.USAGE
+    if doc["gate"]:
+        return exitcodes.FAILED
+    return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _summary(doc: dict, out: Path) -> str:
+    s, u = doc["summary"], doc["usage"]
+    lines = [
+        f"oai-conformance: {doc['target']['name']} ({doc['target']['model']}): "
+        + ", ".join(f"{n} {k}" for k, n in s.items() if n),
+        f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
+    ]
+    if doc["gate"]:
+        lines.append(f"  failing: {', '.join(doc['gate'][:12])}" + (" ..." if len(doc["gate"]) > 12 else ""))
+    for name in ("results.json", "checklist.md", "report.html", "junit.xml"):
+        lines.append(f"  {out / name}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the oai-conformance command."""
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return run(args)
+    return exitcodes.USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

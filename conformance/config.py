@@ -1,0 +1,88 @@
+"""Builds the Target from command-line values and an optional target file, with clear errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.model import Target
+
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+_KEYS = {"name", "base_url", "model", "embedding_model", "api_key_env", "timeout", "headers"}
+
+
+class ConfigError(Exception):
+    """The user's configuration is unusable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Target settings as given, before the key is read from the environment."""
+
+    base_url: str | None = None
+    model: str | None = None
+    embedding_model: str | None = None
+    api_key_env: str | None = None
+    name: str | None = None
+    timeout: float | None = None
+    target_file: str | None = None
+
+
+def read_target_file(path: str) -> dict[str, Any]:
+    """Read the [target] table of a TOML target file."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"target file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"target file {path} is not valid TOML: {exc}") from None
+    table = data.get("target", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"target file {path}: [target] must be a table")
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise ConfigError(f"target file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+    if "api_key" in data or "api_key" in table:
+        raise ConfigError("never put an API key in a file: name its environment variable with api_key_env")
+    return table
+
+
+def default_name(base_url: str) -> str:
+    """A folder-safe name derived from the base URL."""
+    host = re.sub(r"^https?://", "", base_url).split("/")[0]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-") or "target"
+
+
+def build_target(s: Settings) -> Target:
+    """Merge command line over target file and validate; the key stays in memory only."""
+    file_vals = read_target_file(s.target_file) if s.target_file else {}
+    base_url = s.base_url or file_vals.get("base_url")
+    model = s.model or file_vals.get("model")
+    if not base_url:
+        raise ConfigError("no target: give --base-url (e.g. http://127.0.0.1:8080/v1) or a target file")
+    if not re.match(r"^https?://[^/\s]+", str(base_url)):
+        raise ConfigError(f"--base-url must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
+    if not model:
+        raise ConfigError("no model: give --model (the id the server serves, see GET /v1/models)")
+    timeout = s.timeout or file_vals.get("timeout") or 60.0
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    key_env = s.api_key_env or file_vals.get("api_key_env") or DEFAULT_KEY_ENV
+    headers = file_vals.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise ConfigError("target file: headers must be a table of strings")
+    return Target(
+        base_url=str(base_url).rstrip("/"),
+        model=str(model),
+        name=s.name or file_vals.get("name") or default_name(str(base_url)),
+        embedding_model=s.embedding_model or file_vals.get("embedding_model"),
+        api_key_env=key_env,
+        api_key=os.environ.get(key_env) or None,
+        timeout_s=float(timeout),
+        extra_headers=dict(headers),
+    )

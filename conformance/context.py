@@ -1,0 +1,157 @@
+"""What a check sees: the run's shared client and cache, and helpers that turn responses into verdicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import sse, validate
+from conformance.http import Client, TransportError
+from conformance.model import CheckSpec, Exchange, Target
+from conformance.verdict import Fail, HarnessError, Unsupported
+
+OMIT = object()
+DEFAULT_PROMPT = "Say hello in one short sentence."
+DEFAULT_MAX_TOKENS = 16
+CHAT = "/chat/completions"
+
+
+@dataclass
+class Run:
+    """State shared by all checks of one run: the client and a cache that keeps repeated requests free."""
+
+    target: Target
+    client: Client
+    cache: dict[str, Exchange] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release the client."""
+        self.client.close()
+
+
+def _key(method: str, path: str, body: Any, stream: bool, auth: bool, headers: Any) -> str:
+    return json.dumps([method, path, body, stream, auth, headers], sort_keys=True, default=str)
+
+
+def error_message(body: Any) -> str:
+    """A short human summary of an error body, whatever its shape."""
+    if isinstance(body, dict):
+        err = body.get("error", body.get("detail", body))
+        if isinstance(err, dict):
+            return str(err.get("message") or err)[:300]
+        return str(err)[:300]
+    return str(body)[:300]
+
+
+def has_envelope(body: Any) -> bool:
+    """The OpenAI error envelope: {"error": {"message": str, "type": str, ...}}."""
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return False
+    err = body["error"]
+    return isinstance(err.get("message"), str) and isinstance(err.get("type"), str)
+
+
+class CheckContext:
+    """The helpers one check uses; every exchange it makes becomes its evidence."""
+
+    def __init__(self, run: Run, spec: CheckSpec) -> None:
+        self.run = run
+        self.spec = spec
+        self.evidence: list[Exchange] = []
+        self.deviations: list[str] = []
+        self.details: dict[str, Any] = {}
+
+    @property
+    def model(self) -> str:
+        """The chat model under test."""
+        return self.run.target.model
+
+    @property
+    def target(self) -> Target:
+        """The target under test."""
+        return self.run.target
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        stream: bool = False,
+        auth: bool = True,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        cache: bool = True,
+    ) -> Exchange:
+        """Send a request (or reuse the identical one already sent this run) and keep it as evidence."""
+        key = _key(method, path, body if content is None else content.decode("latin-1"), stream, auth, headers)
+        ex = self.run.cache.get(key) if cache else None
+        if ex is None:
+            try:
+                ex = self.run.client.send(
+                    method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream
+                )
+            except TransportError as exc:
+                raise HarnessError(f"no answer from the target: {exc}") from exc
+            if cache:
+                self.run.cache[key] = ex
+        self.evidence.append(ex)
+        return ex
+
+    def chat_body(self, **fields: Any) -> dict[str, Any]:
+        """A cheap, deterministic chat request; pass OMIT to drop a default field."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": DEFAULT_PROMPT}],
+            "temperature": 0,
+            "max_tokens": DEFAULT_MAX_TOKENS,
+        }
+        body.update(fields)
+        return {k: v for k, v in body.items() if v is not OMIT}
+
+    def chat(self, *, cache: bool = True, **fields: Any) -> Exchange:
+        """Send a chat completion request built by chat_body."""
+        body = self.chat_body(**fields)
+        return self.request("POST", CHAT, body, stream=bool(body.get("stream")), cache=cache)
+
+    def expect_ok(self, ex: Exchange, what: str) -> Any:
+        """The JSON body of a 2xx answer; a clear rejection is 'unsupported', a 5xx or garbage a failure."""
+        status = ex.status or 0
+        if 200 <= status < 300:
+            if ex.response_body is None and ex.raw_body is not None:
+                return ex.raw_body
+            if not isinstance(ex.response_body, dict):
+                raise Fail(f"{what}: 2xx answer is not a JSON object: {str(ex.response_body)[:200]!r}")
+            return ex.response_body
+        if 400 <= status < 500 and status not in (401, 403, 404, 408, 429):
+            envelope = "" if has_envelope(ex.response_body) else " (without the OpenAI error envelope)"
+            raise Unsupported(f"{what} rejected with {status}{envelope}: {error_message(ex.response_body)}")
+        if status in (401, 403):
+            raise HarnessError(f"{what}: {status} authentication failed; check --api-key-env")
+        if status == 404:
+            raise Unsupported(f"{what}: 404 ({error_message(ex.response_body)})")
+        if status in (408, 429):
+            raise HarnessError(f"{what}: {status} (rate limited or timed out), try again later")
+        raise Fail(f"{what}: server error {status} on a well-formed request: {error_message(ex.response_body)}")
+
+    def expect_stream(self, ex: Exchange, what: str) -> sse.Stream:
+        """The parsed SSE stream of a 2xx streamed answer (framing problems are in .problems)."""
+        body = self.expect_ok(ex, what)
+        if isinstance(body, dict):
+            raise Fail(f"{what}: asked to stream but got one JSON body ({ex.response_headers.get('content-type')})")
+        return sse.parse(body)
+
+    def schema(self, name: str, instance: Any, where: str) -> None:
+        """Validate against a derived OpenAI schema: breaking errors fail, tolerated ones are noted."""
+        report = validate.check(name, instance)
+        for d in report.deviations:
+            note = f"{where}: {d}"
+            if note not in self.deviations:
+                self.deviations.append(note)
+        if report.breaking:
+            raise Fail(f"{where} breaks the {name} schema: " + "; ".join(report.breaking[:3]))
+
+    def note(self, **details: Any) -> None:
+        """Attach structured details to the result."""
+        self.details.update(details)

@@ -1,0 +1,176 @@
+"""The one HTTP client every check uses: bounded in time, counted, and recorded as evidence."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.model import Exchange, Target
+
+# Evidence keeps enough of a body to judge it by hand without bloating results.json.
+MAX_EVIDENCE_CHARS = 20_000
+SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie"})
+REDACTED = "<redacted>"
+
+
+class TransportError(Exception):
+    """The target could not be reached or did not finish answering in time."""
+
+
+@dataclass
+class Usage:
+    """Requests and tokens a run spent, counted from what the server reported."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    unreported: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, usage: Any) -> None:
+        """Add one response's usage object (or note that it had none)."""
+        with self._lock:
+            self.requests += 1
+            if isinstance(usage, dict):
+                p, c = usage.get("prompt_tokens"), usage.get("completion_tokens")
+                self.prompt_tokens += p if isinstance(p, int) else 0
+                self.completion_tokens += c if isinstance(c, int) else 0
+            else:
+                self.unreported += 1
+
+    def to_json(self) -> dict[str, int]:
+        """Plain-JSON form for results.json."""
+        return {
+            "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "responses_without_usage": self.unreported,
+        }
+
+
+def _redact(headers: dict[str, str], secrets: frozenset[str]) -> dict[str, str]:
+    return {k: (REDACTED if k.lower() in secrets else v) for k, v in headers.items()}
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_EVIDENCE_CHARS:
+        return text
+    return text[:MAX_EVIDENCE_CHARS] + f"... [{len(text) - MAX_EVIDENCE_CHARS} more characters]"
+
+
+def _decode(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _clip(text)
+
+
+def _sse_usage(raw: str) -> Any:
+    """The last usage object found in an SSE body, so streamed runs are counted too."""
+    found = None
+    for line in raw.splitlines():
+        if line.startswith("data:"):
+            payload = line[5:].strip()
+            if payload.startswith("{") and '"usage"' in payload:
+                try:
+                    u = json.loads(payload).get("usage")
+                except (ValueError, AttributeError):
+                    continue
+                found = u or found
+    return found
+
+
+class Client:
+    """Sends requests to the target and returns each exchange as evidence."""
+
+    def __init__(self, target: Target, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.target = target
+        self.usage = Usage()
+        self._secrets = SECRET_HEADERS | {h.lower() for h in target.extra_headers if "key" in h.lower()}
+        # Connect fast-fails a dead server; read bounds a silent one; the stream deadline below
+        # bounds a server that drips bytes forever.
+        timeout = httpx.Timeout(target.timeout_s, connect=min(10.0, target.timeout_s))
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path under the base URL (path starts with '/')."""
+        return self.target.base_url.rstrip("/") + path
+
+    def headers(self, extra: dict[str, str] | None = None, *, auth: bool = True) -> dict[str, str]:
+        """Request headers: the target's, then the bearer token, then per-request ones."""
+        h = {"Accept": "application/json", **self.target.extra_headers}
+        if auth and self.target.api_key:
+            h["Authorization"] = f"Bearer {self.target.api_key}"
+        if extra:
+            h.update(extra)
+        return h
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        stream: bool = False,
+    ) -> Exchange:
+        """Send one request; a transport failure raises TransportError, any HTTP status is returned."""
+        hdrs = self.headers(headers, auth=auth)
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        if stream:
+            hdrs["Accept"] = "text/event-stream"
+        url = self.url(path)
+        start = time.monotonic()
+        try:
+            req = self._http.build_request(method, url, content=content, headers=hdrs)
+            resp = self._http.send(req, stream=True)
+            try:
+                raw, read_times = self._read(resp, start)
+            finally:
+                resp.close()
+        except httpx.HTTPError as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})") from exc
+        elapsed = (time.monotonic() - start) * 1000
+        text = raw.decode("utf-8", errors="replace")
+        is_sse = resp.headers.get("content-type", "").startswith("text/event-stream")
+        body = None if (is_sse or stream) and resp.status_code < 400 else _decode(text)
+        self.usage.add(_sse_usage(text) if body is None else (body.get("usage") if isinstance(body, dict) else None))
+        req_body: Any = json_body if json_body is not None else (content.decode("utf-8", "replace") if content else None)
+        return Exchange(
+            method=method,
+            url=url,
+            request_headers=_redact(hdrs, self._secrets),
+            request_body=req_body,
+            status=resp.status_code,
+            response_headers=_redact(dict(resp.headers), self._secrets),
+            response_body=body,
+            raw_body=text if body is None else None,
+            elapsed_ms=elapsed,
+            read_times_ms=tuple(round(t, 1) for t in read_times),
+        )
+
+    def _read(self, resp: httpx.Response, start: float) -> tuple[bytes, list[float]]:
+        """Read the whole body, giving up at the deadline even if bytes keep trickling in."""
+        deadline = start + self.target.timeout_s * 2
+        parts: list[bytes] = []
+        times: list[float] = []
+        for chunk in resp.iter_bytes():
+            parts.append(chunk)
+            times.append((time.monotonic() - start) * 1000)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(f"body still arriving after {self.target.timeout_s * 2:.0f}s")
+        return b"".join(parts), times

@@ -1,0 +1,131 @@
+"""Value objects shared by the checks, the runner and the renderers."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Outcome(str, enum.Enum):
+    """What a check concluded; kept apart so a broken server is never confused with a broken harness."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    UNSUPPORTED = "unsupported"
+    IGNORED = "ignored"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its response, as evidence (secrets already removed)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: Any
+    raw_body: str | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    # When each piece of the body arrived: tells real incremental delivery from one buffered write.
+    read_times_ms: tuple[float, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form for results.json."""
+        out: dict[str, Any] = {
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": self.request_headers,
+                "body": self.request_body,
+            },
+            "response": {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": self.response_body,
+            },
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+        if self.raw_body is not None:
+            out["response"]["raw"] = self.raw_body
+        if len(self.read_times_ms) > 1:
+            out["read_times_ms"] = list(self.read_times_ms[:50])
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What a check is: its stable id, what it evidences and which documented behaviour it covers."""
+
+    id: str
+    endpoint: str
+    feature: str
+    field: str | None
+    behavior: str
+    required: bool = False
+    model_dependent: bool = False
+    spec_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found, with its evidence."""
+
+    spec: CheckSpec
+    outcome: Outcome
+    reason: str
+    evidence: tuple[Exchange, ...] = ()
+    deviations: tuple[str, ...] = ()
+    duration_s: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form for results.json."""
+        spec = self.spec
+        return {
+            "id": spec.id,
+            "endpoint": spec.endpoint,
+            "feature": spec.feature,
+            "field": spec.field,
+            "behavior": spec.behavior,
+            "required": spec.required,
+            "model_dependent": spec.model_dependent,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "deviations": list(self.deviations),
+            "duration_s": round(self.duration_s, 3),
+            "details": self.details,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """The server under test; the API key itself is held in memory only."""
+
+    base_url: str
+    model: str
+    name: str
+    embedding_model: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    api_key: str | None = field(default=None, repr=False, compare=False)
+    timeout_s: float = 60.0
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """What may be written about the target: never the key."""
+        return {
+            "name": self.name,
+            "base_url": self.base_url,
+            "model": self.model,
+            "embedding_model": self.embedding_model,
+            "api_key_env": self.api_key_env,
+            "authenticated": self.api_key is not None,
+        }

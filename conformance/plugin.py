@@ -1,0 +1,181 @@
+"""The pytest plugin: options, one item per check, evidence in the reports, results.json at the end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import results as results_mod
+from conformance.config import ConfigError, Settings, build_target
+from conformance.context import Run
+from conformance.http import Client
+from conformance.model import CheckResult, Outcome
+from conformance.preflight import Unreachable, probe
+from conformance.registry import Check, all_checks, select
+from conformance.render import checklist, matrix
+from conformance.runner import execute
+
+EXIT_UNREACHABLE = 3
+_STATE = pytest.StashKey["_State"]()
+
+
+class _State:
+    """What the plugin keeps for one pytest session."""
+
+    def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any]) -> None:
+        self.run = run
+        self.out = out
+        self.selection = selection
+        self.server = server
+        self.results: list[CheckResult] = []
+        self.started = results_mod.now()
+
+    def document(self, complete: bool) -> dict[str, Any]:
+        return results_mod.build(
+            target=self.run.target,
+            results=self.results,
+            usage=self.run.client.usage.to_json(),
+            started_at=self.started,
+            complete=complete,
+            selection=self.selection,
+            server=self.server,
+        )
+
+    def save(self, complete: bool) -> dict[str, Any]:
+        doc = self.document(complete)
+        if self.out is not None:
+            results_mod.write(doc, self.out / "results.json")
+            (self.out / "checklist.md").write_text(checklist.render(doc), encoding="utf-8")
+        return doc
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Target options, prefixed so they cannot clash with other plugins (pytest-base-url has --base-url)."""
+    g = parser.getgroup("oai-conformance", "OpenAI-compatibility conformance checks")
+    g.addoption("--oai-base-url", help="base URL of the target, e.g. http://127.0.0.1:8080/v1")
+    g.addoption("--oai-model", help="chat model id to test")
+    g.addoption("--oai-embedding-model", help="embedding model id, if the target serves one")
+    g.addoption("--oai-api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY)")
+    g.addoption("--oai-name", help="a name for the target (report folder, report titles)")
+    g.addoption("--oai-target", help="TOML target file with a [target] table")
+    g.addoption("--oai-timeout", type=float, help="seconds to wait for one answer (default 60)")
+    g.addoption("--oai-output", help="folder for results.json and checklist.md")
+    g.addoption("--oai-only", help="comma-separated glob patterns of check ids or feature names")
+
+
+def _settings(config: pytest.Config) -> Settings:
+    opt = config.getoption
+    return Settings(
+        base_url=opt("--oai-base-url"),
+        model=opt("--oai-model"),
+        embedding_model=opt("--oai-embedding-model"),
+        api_key_env=opt("--oai-api-key-env"),
+        name=opt("--oai-name"),
+        timeout=opt("--oai-timeout"),
+        target_file=opt("--oai-target"),
+    )
+
+
+def _wanted(config: pytest.Config) -> bool:
+    return bool(config.getoption("--oai-base-url") or config.getoption("--oai-target"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the target and check it answers, before collecting anything."""
+    if not _wanted(config) or hasattr(config, "workerinput"):
+        return
+    try:
+        target = build_target(_settings(config))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    client = Client(target)
+    try:
+        server = probe(client)
+    except Unreachable as exc:
+        client.close()
+        pytest.exit(str(exc), returncode=EXIT_UNREACHABLE)
+    out = config.getoption("--oai-output")
+    config.stash[_STATE] = _State(Run(target, client), Path(out) if out else None, config.getoption("--oai-only"), server)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per selected check, with the check id as the test id."""
+    if "conformance_check" not in metafunc.fixturenames:
+        return
+    checks = select(all_checks(), metafunc.config.getoption("--oai-only"))
+    metafunc.parametrize("conformance_check", checks, ids=[c.spec.id for c in checks])
+
+
+@pytest.fixture
+def conformance_run(request: pytest.FixtureRequest) -> Run:
+    """The run shared by every check of this session."""
+    state = request.config.stash.get(_STATE, None)
+    if state is None:
+        raise pytest.UsageError("no target: pass --oai-base-url and --oai-model (or --oai-target FILE)")
+    return state.run
+
+
+class HarnessProblem(Exception):
+    """A check could not be judged; raised in setup so pytest reports it as an error, not a failure."""
+
+
+@pytest.fixture
+def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
+    """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
+    state: _State = request.config.stash[_STATE]
+    result = execute(conformance_check, conformance_run)
+    state.results.append(result)
+    state.save(complete=False)
+    request.node.user_properties.extend(
+        [("check_id", result.spec.id), ("feature", result.spec.feature), ("outcome", result.outcome.value)]
+    )
+    request.node.stash[_RESULT] = result
+    if result.outcome is Outcome.ERROR:
+        raise HarnessProblem(f"{result.spec.id}: {result.reason}")
+    return result
+
+
+_RESULT = pytest.StashKey[CheckResult]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Attach the check's evidence to the pytest-html row."""
+    outcome = yield
+    report = outcome.get_result()
+    result = item.stash.get(_RESULT, None)
+    if result is None or report.when != ("setup" if result.outcome is Outcome.ERROR else "call"):
+        return
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return
+    body = json.dumps(result.to_json(), indent=1, ensure_ascii=False)
+    report.extras = [*getattr(report, "extras", []), extras.html(matrix.evidence_html(result.to_json(), body))]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the final results (marked incomplete if the run was interrupted)."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    state.save(complete=exitstatus != pytest.ExitCode.INTERRUPTED)
+    state.run.close()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report: Any) -> None:
+    """Title the HTML report after the target."""
+    report.title = "oai-conformance report"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    """Put the feature matrix at the top of the HTML report."""
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        prefix.append(matrix.render_fragment(state.document(complete=True)))

@@ -1,0 +1,70 @@
+"""The supported-features lists that server projects publish, generated from a results document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.catalog import ENDPOINT_ORDER
+
+REASON_CHARS = 160
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
+
+
+def _item(row: dict[str, Any], indent: str = "") -> str:
+    if row["verdict"] == "supported":
+        return f"{indent}- [x] {row['label']}"
+    return f"{indent}- [ ] {row['label']} ({row['verdict']}: {_one_line(row['reason'])})"
+
+
+def _heading(endpoint: str) -> str:
+    return f"### `{endpoint}`" if endpoint.startswith("/") else f"### {endpoint}"
+
+
+def _section(doc: dict[str, Any], endpoint: str) -> list[str]:
+    feats = [r for r in doc["features"] if r["endpoint"] == endpoint]
+    fields = [r for r in doc["fields"] if r["endpoint"] == endpoint]
+    lines = [_heading(endpoint), "#### Supported features", *(_item(r) for r in feats)]
+    if fields:
+        lines.append("#### Supported request fields")
+        lines += [_item(r, "  " if r["parent"] else "") for r in fields]
+    return lines
+
+
+def _model_dependent(doc: dict[str, Any]) -> list[str]:
+    rows = [c for c in doc["checks"] if c.get("model_dependent")]
+    if not rows:
+        return []
+    lines = ["### Model-dependent behaviour", "Sampled more than once; reported apart from the protocol verdicts above."]
+    for c in rows:
+        mark = "x" if c["outcome"] == "pass" else " "
+        lines.append(f"- [{mark}] {c['behavior']} ({c['outcome']}: {_one_line(c['reason'])})")
+    return lines
+
+
+def render(doc: dict[str, Any]) -> str:
+    """The checklist as Markdown: one section per endpoint, [x] only where the evidence says supported."""
+    t = doc["target"]
+    s = doc["summary"]
+    counts = ", ".join(f"{n} {k}" for k, n in s.items() if n)
+    server = t.get("server", {}).get("version") or t.get("server", {}).get("server_header") or "unknown"
+    head = [
+        f"## OpenAI compatibility: {t['name']}",
+        "",
+        f"Model `{t['model']}` at {t['base_url']} (server: {server}); "
+        f"oai-conformance {doc['suite']['version']}, {doc['finished_at']}"
+        + (" (replayed)" if doc.get("replay") else "")
+        + ("" if doc.get("complete") else " (INCOMPLETE run)")
+        + ".",
+        f"Checks: {counts or 'none'}. Generated from results.json; every item links to evidence there.",
+        "",
+    ]
+    body: list[str] = []
+    for endpoint in ENDPOINT_ORDER:
+        if any(r["endpoint"] == endpoint for r in doc["features"]):
+            body += _section(doc, endpoint) + [""]
+    extra = _model_dependent(doc)
+    return "\n".join(head + body + (extra + [""] if extra else []))

@@ -1,0 +1,93 @@
+"""The results file: the one contract every report renders from."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__, verdicts
+from conformance.model import CheckResult, Outcome, Target
+from conformance.schemas import schema_dir
+
+RESULTS_VERSION = 1
+RESULTS_SCHEMA = "results.schema.json"
+
+
+def now() -> str:
+    """The current UTC time in ISO 8601."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def summary(checks: list[dict[str, Any]]) -> dict[str, int]:
+    """How many checks ended in each outcome."""
+    counts = Counter(c["outcome"] for c in checks)
+    return {o.value: counts.get(o.value, 0) for o in Outcome}
+
+
+def gate(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The checks that make the run red: any failure, and any required check that did not pass."""
+    return [
+        c for c in checks
+        if c["outcome"] == "fail" or (c["required"] and c["outcome"] in ("unsupported", "ignored"))
+    ]
+
+
+def build(
+    *,
+    target: Target,
+    results: list[CheckResult],
+    usage: dict[str, int],
+    started_at: str,
+    complete: bool,
+    selection: str | None,
+    server: dict[str, Any] | None = None,
+    replay: bool = False,
+) -> dict[str, Any]:
+    """Assemble the results document from a run's check results."""
+    checks = [r.to_json() for r in results]
+    return {
+        "results_version": RESULTS_VERSION,
+        "suite": {"name": "oai-conformance", "version": __version__, "python": platform.python_version()},
+        "target": {**target.public(), "server": server or {}},
+        "started_at": started_at,
+        "finished_at": now(),
+        "complete": complete,
+        "replay": replay,
+        "selection": selection,
+        "usage": usage,
+        "summary": summary(checks),
+        "gate": [c["id"] for c in gate(checks)],
+        "features": verdicts.features(checks),
+        "fields": verdicts.fields(checks),
+        "checks": checks,
+    }
+
+
+def write(doc: dict[str, Any], path: Path) -> None:
+    """Write atomically, so a crash mid-write never leaves half a results file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a results file (or the results.json inside a report folder)."""
+    if path.is_dir():
+        path = path / "results.json"
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of the results file."""
+    with (schema_dir() / RESULTS_SCHEMA).open(encoding="utf-8") as fh:
+        return json.load(fh)

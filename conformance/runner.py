@@ -1,0 +1,36 @@
+"""Runs one check and turns whatever happened into a CheckResult."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from conformance.context import CheckContext, Run
+from conformance.model import CheckResult, Outcome
+from conformance.registry import Check
+from conformance.verdict import Verdict
+
+
+def execute(check: Check, run: Run) -> CheckResult:
+    """Run a check; a raised Verdict sets the outcome, an unexpected exception is a harness error."""
+    ctx = CheckContext(run, check.spec)
+    start = time.monotonic()
+    try:
+        reason = check.fn(ctx) or "as specified"
+        outcome = Outcome.PASS
+    except Verdict as v:
+        outcome, reason = v.outcome, v.reason
+        ctx.details.update(v.details)
+    except Exception as exc:  # noqa: BLE001 - a bug in a check must not stop the run
+        outcome = Outcome.ERROR
+        reason = f"harness error: {type(exc).__name__}: {exc}"
+        ctx.details["traceback"] = traceback.format_exc(limit=6)
+    return CheckResult(
+        spec=check.spec,
+        outcome=outcome,
+        reason=reason,
+        evidence=tuple(ctx.evidence),
+        deviations=tuple(ctx.deviations),
+        duration_s=time.monotonic() - start,
+        details=ctx.details,
+    )
