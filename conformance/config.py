@@ -44,11 +44,11 @@ def read_target_file(path: str) -> dict[str, Any]:
     table = data.get("target", data)
     if not isinstance(table, dict):
         raise ConfigError(f"target file {path}: [target] must be a table")
+    if "api_key" in data or "api_key" in table:
+        raise ConfigError("never put an API key in a file: name its environment variable with api_key_env")
     unknown = set(table) - _KEYS
     if unknown:
         raise ConfigError(f"target file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
-    if "api_key" in data or "api_key" in table:
-        raise ConfigError("never put an API key in a file: name its environment variable with api_key_env")
     return table
 
 

@@ -51,9 +51,13 @@ def fold(checks: list[dict[str, Any]]) -> tuple[str, str]:
 def _rows(items: Iterable[Item], checks: list[dict[str, Any]], attr: str) -> list[dict[str, Any]]:
     rows = []
     for item in items:
+        # A parent row (`messages`) answers for its sub-items too: one broken sub-item is a broken field.
         mine = [
             c for c in checks
-            if c[attr] == item.key and c["endpoint"] == item.endpoint and not c.get("model_dependent")
+            if c[attr] is not None
+            and (c[attr] == item.key or c[attr].startswith(item.key + "."))
+            and c["endpoint"] == item.endpoint
+            and not c.get("model_dependent")
         ]
         verdict, reason = fold(mine)
         rows.append(

@@ -59,7 +59,7 @@ def render(doc: dict[str, Any]) -> str:
         + (" (replayed)" if doc.get("replay") else "")
         + ("" if doc.get("complete") else " (INCOMPLETE run)")
         + ".",
-        f"Checks: {counts or 'none'}. Generated from results.json; every item links to evidence there.",
+        f"Checks: {counts or 'none'}. Generated from results.json, which holds the evidence for every item.",
         "",
     ]
     body: list[str] = []
