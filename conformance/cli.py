@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, exitcodes
+from conformance import __version__, baseline, exitcodes
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="report folder (default reports/<name>/)")
     run.add_argument("--only", help="comma-separated glob patterns of check ids or feature names")
     run.add_argument("--timeout", type=float, help="seconds to wait for one answer (default 60)")
+    run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     return p
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                         args.timeout, args.target_file)
     try:
         target = build_target(settings)
+        base_doc = _load_baseline(args.baseline)
     except ConfigError as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -83,9 +85,24 @@ def run(args: argparse.Namespace) -> int:
     if not doc["checks"]:
         print("oai-conformance: no check matched --only", file=sys.stderr)
         return exitcodes.USAGE
+    if base_doc is not None:
+        cmp = baseline.compare(base_doc, doc)
+        print(baseline.describe(cmp))
+        return exitcodes.FAILED if cmp.worse else exitcodes.OK
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _load_baseline(path: str | None) -> dict | None:
+    from conformance import results
+
+    if path is None:
+        return None
+    try:
+        return results.load(Path(path))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read baseline {path}: {exc}") from None
 
 
 def _summary(doc: dict, out: Path) -> str:

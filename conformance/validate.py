@@ -25,7 +25,45 @@ def _where(err: ValidationError) -> str:
     return err.json_path
 
 
-def _tolerated(err: ValidationError) -> bool:
+def _parent_requires(root: dict[str, Any], schema_path: Any, key: Any) -> bool:
+    """Whether the object schema holding property `key` lists it as required (following local $refs)."""
+    node: Any = root
+    parent: Any = None
+    path = list(schema_path)
+    for i, step in enumerate(path):
+        # jsonschema's schema paths step through a $ref without naming it: follow it by hand.
+        while isinstance(node, dict) and step not in node and isinstance(node.get("$ref"), str):
+            node = _resolve(root, node["$ref"])
+        if step == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = _resolve(root, node["$ref"])
+            continue
+        if step == "properties" and i + 1 < len(path) and path[i + 1] == key:
+            parent = node
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return True
+    return parent is None or key in parent.get("required", [])
+
+
+def _resolve(root: dict[str, Any], ref: str) -> Any:
+    node: Any = root
+    for part in ref.lstrip("#/").split("/"):
+        if part:
+            node = node[part]
+    return node
+
+
+def _null_for_optional(err: ValidationError, root: dict[str, Any]) -> bool:
+    """null sent for a key the spec leaves optional: the SDKs read it exactly like an absent key."""
+    if err.instance is not None or not err.absolute_path:
+        return False
+    return not _parent_requires(root, err.absolute_schema_path, err.absolute_path[-1])
+
+
+def _tolerated(err: ValidationError, root: dict[str, Any] | None = None) -> bool:
+    if root is not None and err.validator in ("type", "anyOf", "oneOf", "$ref") and _null_for_optional(err, root):
+        return True
     if err.validator == "required":
         missing = set(err.validator_value) - set(err.instance or {})
         return bool(missing) and missing <= TOLERATED_MISSING
@@ -33,7 +71,7 @@ def _tolerated(err: ValidationError) -> bool:
         branches: dict[Any, list[ValidationError]] = {}
         for sub in err.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        return any(all(_tolerated(e) for e in errs) for errs in branches.values())
+        return any(all(_tolerated(e, root) for e in errs) for errs in branches.values())
     return False
 
 
@@ -49,6 +87,12 @@ def check(schema_name: str, instance: Any) -> SchemaReport:
     """Validate an instance against a derived OpenAI schema and classify every error."""
     breaking: list[str] = []
     deviations: list[str] = []
-    for err in validator(schema_name).iter_errors(instance):
-        (deviations if _tolerated(err) else breaking).append(f"{schema_name} {_describe(err)}")
+    v = validator(schema_name)
+    for err in v.iter_errors(instance):
+        if _null_for_optional(err, v.schema):
+            deviations.append(f"{schema_name} {_where(err)}: null for an optional key (the spec omits it instead)")
+        elif _tolerated(err, v.schema):
+            deviations.append(f"{schema_name} {_describe(err)}")
+        else:
+            breaking.append(f"{schema_name} {_describe(err)}")
     return SchemaReport(tuple(breaking), tuple(deviations))
