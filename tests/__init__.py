@@ -1,0 +1,1 @@
+"""Self-tests of oai-conformance."""

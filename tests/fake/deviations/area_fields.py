@@ -1,0 +1,94 @@
+"""Request-field deviations: sampling and length fields ignored, mis-applied or rejected."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.fake.completions import Completion, Knobs
+from tests.fake.errors import ApiError, invalid
+from tests.fake.registry import deviation
+from tests.fake.request import ChatRequest
+
+
+@deviation("fields.max_tokens_ignored", "max_tokens does not cut the output", on="request")
+def _max_tokens_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, max_tokens=None)
+
+
+@deviation("fields.max_tokens_off_by_one", "the output has one token more than the limit", on="request")
+def _off_by_one(req: ChatRequest) -> ChatRequest:
+    return replace(req, max_tokens=req.max_tokens and req.max_tokens + 1,
+                   max_completion_tokens=req.max_completion_tokens and req.max_completion_tokens + 1)
+
+
+@deviation("fields.max_completion_tokens_ignored", "max_completion_tokens does not cut the output", on="request")
+def _max_completion_tokens_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, max_completion_tokens=None)
+
+
+@deviation("fields.finish_reason_stop_on_length", "output cut by the limit reports finish_reason 'stop'",
+           on="outputs")
+def _stop_on_length(comps: tuple[Completion, ...], req: ChatRequest) -> tuple[Completion, ...]:
+    return tuple(replace(c, finish_reason="stop") if c.finish_reason == "length" else c for c in comps)
+
+
+@deviation("fields.stop_ignored", "stop sequences have no effect", on="request")
+def _stop_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, stop=())
+
+
+@deviation("fields.stop_included", "the output is cut after the stop sequence, which it includes", on="knobs")
+def _stop_included(knobs: Knobs, req: ChatRequest) -> Knobs:
+    return replace(knobs, include_stop=True)
+
+
+@deviation("fields.stop_list_rejected", "stop given as a list gets a 400", on="check")
+def _stop_list_rejected(req: ChatRequest) -> ApiError | None:
+    if isinstance(req.raw.get("stop"), list):
+        return invalid("stop", "Invalid type for 'stop': expected a string, but got an array instead.",
+                       "invalid_type")
+    return None
+
+
+@deviation("fields.seed_ignored", "seed has no effect: sampled outputs differ run to run", on="request")
+def _seed_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, seed=None)
+
+
+@deviation("fields.temperature_ignored", "any temperature behaves like 0", on="request")
+def _temperature_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, temperature=0.0)
+
+
+@deviation("fields.top_p_ignored", "top_p has no effect", on="request")
+def _top_p_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, top_p=1.0)
+
+
+@deviation("fields.n_ignored", "n is ignored: always one choice", on="request")
+def _n_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, n=1)
+
+
+@deviation("fields.n_rejected", "n > 1 gets a 400", on="check")
+def _n_rejected(req: ChatRequest) -> ApiError | None:
+    if req.n > 1:
+        return invalid("n", "Only n=1 is supported.", "unsupported_value")
+    return None
+
+
+@deviation("fields.penalties_ignored", "frequency_penalty and presence_penalty have no effect", on="request")
+def _penalties_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, frequency_penalty=0.0, presence_penalty=0.0)
+
+
+@deviation("fields.logit_bias_ignored", "logit_bias has no effect", on="request")
+def _logit_bias_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, logit_bias={})
+
+
+@deviation("fields.user_rejected", "the user field gets a 400", on="check")
+def _user_rejected(req: ChatRequest) -> ApiError | None:
+    if "user" in req.raw:
+        return invalid("user", "Unrecognized request argument supplied: user")
+    return None

@@ -1,0 +1,119 @@
+"""Tool-calling deviations: call shapes, finish reasons, tool_choice handling, rejections."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from tests.fake.completions import Completion
+from tests.fake.errors import ACCEPT, ApiError, bad_value, invalid
+from tests.fake.model import scripted_tokens
+from tests.fake.registry import deviation
+from tests.fake.request import ChatRequest
+from tests.fake.toolcalls import ToolCall
+from tests.fake.wire import HttpCtx
+
+Comps = tuple[Completion, ...]
+Body = dict[str, Any]
+
+
+def _calls(body: Body) -> list[Body]:
+    return [c for ch in body.get("choices", []) for c in ch["message"].get("tool_calls") or []]
+
+
+def _map_calls(comps: Comps, fn: Any) -> Comps:
+    return tuple(replace(c, tool_calls=tuple(fn(t) for t in c.tool_calls)) for c in comps)
+
+
+@deviation("tools.arguments_object", "function.arguments is a JSON object, not a JSON string", on="chat_body")
+def _arguments_object(body: Body, req: ChatRequest) -> Body:
+    for call in _calls(body):
+        call["function"]["arguments"] = json.loads(call["function"]["arguments"])
+    return body
+
+
+@deviation("tools.arguments_invalid", "arguments do not validate: a required property is missing", on="outputs")
+def _arguments_invalid(comps: Comps, req: ChatRequest) -> Comps:
+    schemas = {t.name: t.parameters or {} for t in req.tools}
+
+    def drop_required(call: ToolCall) -> ToolCall:
+        args = json.loads(call.arguments)
+        required = schemas.get(call.name, {}).get("required") or []
+        for key in required[:1]:
+            args.pop(key, None)
+        if not required:  # nothing to leave out: break the type of the whole object instead
+            args = [args]
+        return replace(call, arguments=json.dumps(args))
+
+    return _map_calls(comps, drop_required)
+
+
+@deviation("tools.finish_reason_stop", "tool calls forced by required/auto report finish_reason 'stop'",
+           on="outputs")
+def _finish_stop(comps: Comps, req: ChatRequest) -> Comps:
+    return tuple(replace(c, finish_reason="stop") if c.finish_reason == "tool_calls" else c for c in comps)
+
+
+@deviation("tools.content_not_null", "tool-call messages also carry text content", on="outputs")
+def _content_not_null(comps: Comps, req: ChatRequest) -> Comps:
+    text = "Sure, let me call a tool for that."
+    return tuple(replace(c, tokens=tuple(scripted_tokens(text))) if c.tool_calls and not c.tokens else c
+                 for c in comps)
+
+
+@deviation("tools.id_missing", "tool calls have no id", on="chat_body")
+def _id_missing(body: Body, req: ChatRequest) -> Body:
+    for call in _calls(body):
+        call.pop("id", None)
+    return body
+
+
+@deviation("tools.type_missing", "tool calls have no type", on="chat_body")
+def _type_missing(body: Body, req: ChatRequest) -> Body:
+    for call in _calls(body):
+        call.pop("type", None)
+    return body
+
+
+@deviation("tools.unknown_name", "tool calls name a function that was not declared", on="outputs")
+def _unknown_name(comps: Comps, req: ChatRequest) -> Comps:
+    return _map_calls(comps, lambda t: replace(t, name=t.name + "_undeclared"))
+
+
+@deviation("tools.required_ignored", "tool_choice 'required' gets a text answer", on="request")
+def _required_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, tool_choice="none") if req.tool_choice == "required" else req
+
+
+@deviation("tools.named_ignored", "a named tool_choice calls another declared tool, or answers in text",
+           on="request")
+def _named_ignored(req: ChatRequest) -> ChatRequest:
+    if req.tool_choice != "function":
+        return req
+    other = next((t.name for t in req.tools if t.name != req.tool_name), None)
+    return replace(req, tool_name=other) if other else replace(req, tool_choice="none", tool_name=None)
+
+
+@deviation("tools.parallel_ignored", "parallel_tool_calls false still gives several calls", on="request")
+def _parallel_ignored(req: ChatRequest) -> ChatRequest:
+    return replace(req, parallel_tool_calls=True)
+
+
+@deviation("tools.tool_role_rejected", "a tool-role message gets a 400", on="check")
+def _tool_role_rejected(req: ChatRequest) -> ApiError | None:
+    for i, m in enumerate(req.messages):
+        if m.role == "tool":
+            return bad_value(f"messages[{i}].role", "tool", ("system", "user", "assistant"))
+    return None
+
+
+@deviation("tools.unknown_choice_accepted", "a tool_choice naming an undeclared function is accepted",
+           on="map_error")
+def _unknown_choice_accepted(err: ApiError, ctx: HttpCtx) -> Any:
+    return ACCEPT if err.kind == "tool_choice_unknown" else err
+
+
+@deviation("tools.rejected", "any request with tools gets a 400 'tools are not supported'", on="check")
+def _tools_rejected(req: ChatRequest) -> ApiError | None:
+    return invalid("tools", "tools are not supported", "unsupported_parameter") if req.tools else None

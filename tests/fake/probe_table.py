@@ -1,0 +1,158 @@
+"""Which probe shows each deviation, and with which server options (api_key) it runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fake.probes import (
+    CORRUPT_URL, EXACT, KEY, PNG_URL, SCHEMA, TOOL_TURN, TOOLS, Api, Probe, body_shape, chunk_shape, error_shape,
+    framing, image_message, json_kind, logprob_shape, stream_chunks, streamed_text, streamed_tool_shape, tool_shape,
+)
+from tests.fake.schema_check import problems
+from tests.fake.tokenizer import token_id
+
+_REQUIRED: dict[str, Any] = {"tools": TOOLS, "tool_choice": "required"}
+_SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "schema": SCHEMA, "strict": True}}
+_HISTORY_A = [{"role": "user", "content": "My name is Ada."}, {"role": "assistant", "content": "Hello Ada."}]
+_HISTORY_B = [{"role": "user", "content": "My name is Bob."}, {"role": "assistant", "content": "Hello Bob."}]
+_LAST = {"role": "user", "content": "What is my name?"}
+
+
+def _status(**fields: Any) -> Probe:
+    return lambda api: api.chat(**fields).status_code
+
+
+def _limit(**fields: Any) -> Probe:
+    def probe(api: Api) -> Any:
+        body = api.body(**fields)
+        return body["choices"][0]["finish_reason"], body["usage"]["completion_tokens"]
+    return probe
+
+
+def _stop(api: Api) -> Any:
+    resp = api.chat(messages=[{"role": "user", "content": EXACT}], stop=["three"])
+    return resp.status_code, resp.json()["choices"][0]["message"]["content"] if resp.status_code == 200 else None
+
+
+def _dies_after_error(api: Api) -> int:
+    api.chat(temperature=5)
+    return api.get("models").status_code
+
+
+def _same_twice(**fields: Any) -> Probe:
+    return lambda api: api.content(**fields) == api.content(**fields)
+
+
+def _multi_turn(api: Api) -> Any:
+    return api.content(messages=_HISTORY_A + [_LAST]) == api.content(messages=_HISTORY_B + [_LAST])
+
+
+def _chunks(**fields: Any) -> Probe:
+    return lambda api: chunk_shape(stream_chunks(api, max_tokens=3, **fields))
+
+
+def _text_matches(api: Api) -> Any:
+    return streamed_text(stream_chunks(api)) == api.content()
+
+
+def _schema_valid(api: Api) -> Any:
+    content = api.content(response_format=_SCHEMA_FORMAT)
+    return json_kind(content) == "dict" and not problems(json.loads(content), SCHEMA)
+
+
+def _stream_error(api: Api) -> Any:
+    resp, _ = api.stream(temperature=5)
+    return resp.status_code, resp.headers.get("content-type", "").split(";")[0]
+
+
+_LOGPROBS = {"logprobs": True, "top_logprobs": 2}
+_THE = token_id("the")
+
+PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
+    # http
+    "models.bad_shape": ({}, lambda api: [(sorted(m), type(m["created"]).__name__)
+                                          for m in api.get("models").json()["data"]]),
+    "models.retrieve_404": ({}, lambda api: api.get("models/fake-model").status_code),
+    "routes.unknown_200": ({}, lambda api: api.get("no/such/route").status_code),
+    "routes.wrong_method_404": ({}, lambda api: api.get("chat/completions").status_code),
+    "auth.ignored": ({"api_key": KEY}, lambda api: api.get("models", auth=None).status_code),
+    "auth.error_500": ({"api_key": KEY}, lambda api: api.get("models", auth="sk-wrong").status_code),
+    "json.malformed_500": ({}, lambda api: api.post("chat/completions", content=b'{"model": ').status_code),
+    "server.dies_after_error": ({}, _dies_after_error),
+    # errors
+    **{f"errors.{n}": ({}, lambda api: error_shape(api.chat(temperature=5)))
+       for n in ("detail_envelope", "string_envelope", "integer_code", "no_param", "plain_text",
+                 "validation_500", "validation_200", "wrong_status")},
+    # chat
+    **{f"chat.{n}": ({}, lambda api: body_shape(api.body(n=2, logprobs=False)))
+       for n in ("object_wrong", "created_float", "id_missing", "finish_reason_eos", "finish_reason_null",
+                 "role_missing", "usage_missing", "usage_sum_wrong", "index_wrong", "no_logprobs_key",
+                 "no_refusal_key")},
+    "chat.developer_role_rejected": ({}, _status(messages=[{"role": "developer", "content": "Be brief."},
+                                                           {"role": "user", "content": "Hi"}])),
+    "chat.content_parts_rejected": ({}, _status(messages=[{"role": "user", "content": [{"type": "text",
+                                                                                        "text": "Hi"}]}])),
+    "chat.unknown_field_rejected": ({}, _status(some_vendor_extension=True)),
+    "chat.multi_turn_ignored": ({}, _multi_turn),
+    # fields
+    "fields.max_tokens_ignored": ({}, _limit(max_tokens=3)),
+    "fields.max_tokens_off_by_one": ({}, _limit(max_tokens=3)),
+    "fields.max_completion_tokens_ignored": ({}, _limit(max_completion_tokens=3)),
+    "fields.finish_reason_stop_on_length": ({}, _limit(max_tokens=3)),
+    "fields.stop_ignored": ({}, _stop),
+    "fields.stop_included": ({}, _stop),
+    "fields.stop_list_rejected": ({}, _stop),
+    "fields.seed_ignored": ({}, _same_twice(temperature=1, seed=7)),
+    "fields.temperature_ignored": ({}, lambda api: api.content(temperature=1.5, seed=1) == api.content()),
+    "fields.top_p_ignored": ({}, lambda api: api.content(temperature=1, top_p=0.01) == api.content()),
+    "fields.n_ignored": ({}, lambda api: len(api.body(n=2).get("choices", []))),
+    "fields.n_rejected": ({}, lambda api: (api.chat(n=2).status_code, len(api.body(n=2).get("choices", [])))),
+    "fields.penalties_ignored": ({}, lambda api: api.content(frequency_penalty=1.0, presence_penalty=1.0)
+                                 == api.content()),
+    "fields.logit_bias_ignored": ({}, lambda api: api.content(logit_bias={str(_THE): 100}).split().count("the")),
+    "fields.user_rejected": ({}, _status(user="user-1234")),
+    # streaming
+    **{f"stream.{n}": ({}, framing) for n in ("no_done", "data_after_done", "wrong_content_type",
+                                               "no_space_after_data", "keepalive_comments", "crlf_frames",
+                                               "broken_json")},
+    **{f"stream.{n}": ({}, _chunks(stream_options={"include_usage": True}))
+       for n in ("chunk_object_wrong", "id_changes", "created_changes", "no_role_first", "finish_reason_twice",
+                 "content_after_finish", "finish_reason_missing", "usage_ignored", "usage_in_choices_chunk")},
+    "stream.usage_always": ({}, _chunks()),
+    "stream.n_ignored": ({}, _chunks(n=2)),
+    "stream.logprobs_missing": ({}, _chunks(**_LOGPROBS)),
+    "stream.text_differs": ({}, _text_matches),
+    "stream.error_as_text": ({}, _stream_error),
+    **{f"stream.{n}": ({}, lambda api: streamed_tool_shape(api, **_REQUIRED))
+       for n in ("tool_args_not_fragmented", "tool_call_no_index", "tool_call_id_missing", "tool_args_invalid_json")},
+    # json mode
+    "json.fenced": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
+    "json.not_object": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
+    "json.response_format_ignored": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
+    "json.schema_ignored": ({}, _schema_valid),
+    "json.invalid_format_accepted": ({}, _status(response_format={"type": "bogus"})),
+    "json.schema_rejected": ({}, _status(response_format=_SCHEMA_FORMAT)),
+    # tools
+    **{f"tools.{n}": ({}, lambda api: tool_shape(api.body(**_REQUIRED)))
+       for n in ("arguments_object", "arguments_invalid", "finish_reason_stop", "content_not_null", "id_missing",
+                 "type_missing", "unknown_name", "required_ignored")},
+    "tools.named_ignored": ({}, lambda api: tool_shape(api.body(
+        tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_time"}}))),
+    "tools.parallel_ignored": ({}, lambda api: tool_shape(api.body(parallel_tool_calls=False, **_REQUIRED))),
+    "tools.tool_role_rejected": ({}, _status(messages=TOOL_TURN, tools=TOOLS)),
+    "tools.unknown_choice_accepted": ({}, _status(tools=TOOLS, tool_choice={"type": "function",
+                                                                             "function": {"name": "nope"}})),
+    "tools.rejected": ({}, _status(tools=TOOLS)),
+    # logprobs
+    **{f"logprobs.{n}": ({}, lambda api: logprob_shape(api.body(**_LOGPROBS)))
+       for n in ("ignored", "legacy_shape", "positive", "top_count_wrong", "tokens_mismatch")},
+    "logprobs.needs_top_logprobs": ({}, _status(logprobs=True)),
+    "logprobs.present_when_off": ({}, lambda api: api.body()["choices"][0]["logprobs"] is None),
+    "logprobs.rejected": ({}, _status(logprobs=True)),
+    # vision
+    "vision.rejected": ({}, _status(messages=[image_message(PNG_URL)])),
+    "vision.corrupt_500": ({}, _status(messages=[image_message(CORRUPT_URL)])),
+    "vision.corrupt_200": ({}, _status(messages=[image_message(CORRUPT_URL)])),
+    "vision.detail_rejected": ({}, _status(messages=[image_message(PNG_URL, detail="low")])),
+}
