@@ -59,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     import pytest
 
     from conformance import results
-    from conformance.plugin import EXIT_UNREACHABLE
 
     settings = Settings(args.base_url, args.model, args.embedding_model, args.api_key_env, args.name,
                         args.timeout, args.target_file)
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     args.name = target.name
     code = pytest.main(_pytest_args(args, out))
-    if code == EXIT_UNREACHABLE:
+    if code == exitcodes.UNREACHABLE:
         return exitcodes.UNREACHABLE
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not (out / "results.json").exists():
         print(f"oai-conformance: pytest could not run the suite (exit {int(code)})", file=sys.stderr)

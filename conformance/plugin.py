@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from conformance import exitcodes
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target
 from conformance.context import Run
@@ -18,7 +19,6 @@ from conformance.registry import Check, all_checks, select
 from conformance.render import checklist, matrix
 from conformance.runner import execute
 
-EXIT_UNREACHABLE = 3
 _STATE = pytest.StashKey["_State"]()
 
 
@@ -97,7 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         server = probe(client)
     except Unreachable as exc:
         client.close()
-        pytest.exit(str(exc), returncode=EXIT_UNREACHABLE)
+        pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
     out = config.getoption("--oai-output")
     config.stash[_STATE] = _State(Run(target, client), Path(out) if out else None, config.getoption("--oai-only"), server)
 

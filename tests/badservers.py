@@ -9,8 +9,12 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def tcp_server(reply: bytes | None) -> Iterator[str]:
-    """Accept connections; send `reply` and close, or (None) hold them open in silence."""
+def tcp_server(reply: bytes | None, first: bytes | None = None) -> Iterator[str]:
+    """Accept connections; send `reply` and close, or (None) hold them open in silence.
+
+    `first`, if given, answers the first connection only: a server that dies after the preflight.
+    """
+    pending = [first] if first is not None else []
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
@@ -24,11 +28,12 @@ def tcp_server(reply: bytes | None) -> Iterator[str]:
                 conn, _ = sock.accept()
             except OSError:
                 continue
-            if reply is None:
+            answer = pending.pop() if pending else reply
+            if answer is None:
                 held.append(conn)
             else:
                 conn.recv(65536)
-                conn.sendall(reply)
+                conn.sendall(answer)
                 conn.close()
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -50,3 +55,9 @@ def closed_port_url() -> str:
     port = s.getsockname()[1]
     s.close()
     return f"http://127.0.0.1:{port}/v1"
+
+
+MODELS_OK = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n"
+    b'{"object":"list","data":[]}'
+)
