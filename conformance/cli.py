@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, exitcodes
+from conformance import __version__, baseline, exitcodes, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -26,6 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--only", help="comma-separated glob patterns of check ids or feature names")
     run.add_argument("--timeout", type=float, help="seconds to wait for one answer (default 60)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
+    run.add_argument("--record", nargs="?", const="", metavar="DIR",
+                     help="record every exchange as vcrpy cassettes, one per check (default cassettes/<name>/)")
+    run.add_argument("--replay", metavar="DIR", help="answer every request from a recorded folder; no network")
+    run.add_argument("--secret-header", action="append", default=[], metavar="NAME",
+                     help="a header to scrub from recordings (Authorization and API-key headers always are)")
+    run.add_argument("--secret-field", action="append", default=[], metavar="NAME",
+                     help="a JSON body field whose value is scrubbed from recordings")
+    run.add_argument("--server-version", help="the server's version, recorded in the results")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     return p
 
@@ -42,7 +50,12 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         "--oai-output", str(out),
         "-rfE", "-v" if args.verbose else "-q",
     ]
+    for h in args.secret_header:
+        argv += ["--oai-secret-header", h]
+    for f in args.secret_field:
+        argv += ["--oai-secret-field", f]
     pairs = {
+        "--oai-record": args.record, "--oai-replay": args.replay, "--oai-server-version": args.server_version,
         "--oai-base-url": args.base_url, "--oai-model": args.model,
         "--oai-embedding-model": args.embedding_model, "--oai-api-key-env": args.api_key_env,
         "--oai-name": args.name, "--oai-target": args.target_file, "--oai-only": args.only,
@@ -63,14 +76,16 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(args.base_url, args.model, args.embedding_model, args.api_key_env, args.name,
                         args.timeout, args.target_file)
     try:
-        target = build_target(settings)
+        name = _target_name(args, settings)
         base_doc = _load_baseline(args.baseline)
     except ConfigError as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    out = Path(args.output or Path("reports") / target.name)
+    out = Path(args.output or Path("reports") / name)
     out.mkdir(parents=True, exist_ok=True)
-    args.name = target.name
+    args.name = name
+    if args.record == "":
+        args.record = str(Path("cassettes") / name)
     code = pytest.main(_pytest_args(args, out))
     if code == exitcodes.UNREACHABLE:
         return exitcodes.UNREACHABLE
@@ -91,6 +106,18 @@ def run(args: argparse.Namespace) -> int:
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _target_name(args: argparse.Namespace, settings: Settings) -> str:
+    """The target's name: from the recording when replaying, else from the settings."""
+    if args.replay:
+        if args.record is not None or args.base_url:
+            raise ConfigError("--replay answers from a recording: it takes neither --record nor --base-url")
+        try:
+            return args.name or recording.read_target(Path(args.replay))["target"]["name"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot replay {args.replay}: {exc}") from None
+    return build_target(settings).name
 
 
 def _load_baseline(path: str | None) -> dict | None:

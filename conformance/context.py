@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import sse, validate
-from conformance.http import Client, TransportError
+from conformance.http import Client, ReplayMiss, TransportError
 from conformance.model import CheckSpec, Exchange, Target
 from conformance.verdict import Fail, HarnessError, Unsupported
 
@@ -24,6 +24,10 @@ class Run:
     target: Target
     client: Client
     cache: dict[str, Exchange] = field(default_factory=dict)
+    # Set when recording: every exchange a check uses, cache hits included, goes into its cassette.
+    recorder: Any = None
+    # Replaying: timing is not the server's, so checks that judge timing say "not judged on replay".
+    replay: bool = False
 
     def close(self) -> None:
         """Release the client."""
@@ -94,8 +98,16 @@ class CheckContext:
                 )
             except TransportError as exc:
                 raise HarnessError(f"no answer from the target: {exc}") from exc
+            except ReplayMiss as exc:
+                raise HarnessError(
+                    f"not in the recording: {exc}. The check now sends a request the cassette does not "
+                    "hold; re-record this target (oai-conformance run ... --record)"
+                ) from exc
             if cache:
                 self.run.cache[key] = ex
+        elif self.run.recorder is not None:
+            # Served from the run cache: the check still used it, so its cassette must hold it too.
+            self.run.recorder.add(ex.wire)
         self.evidence.append(ex)
         return ex
 

@@ -6,11 +6,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from conformance.model import Exchange, Target
+from conformance.model import Exchange, Target, Wire
 
 # Evidence keeps enough of a body to judge it by hand without bloating results.json.
 MAX_EVIDENCE_CHARS = 20_000
@@ -20,6 +21,10 @@ REDACTED = "<redacted>"
 
 class TransportError(Exception):
     """The target could not be reached or did not finish answering in time."""
+
+
+class ReplayMiss(Exception):
+    """Replaying: the recording holds no answer to this request (nothing was sent)."""
 
 
 @dataclass
@@ -97,6 +102,10 @@ class Client:
         # bounds a server that drips bytes forever.
         timeout = httpx.Timeout(target.timeout_s, connect=min(10.0, target.timeout_s))
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        # Set by the replayer: the exceptions that mean "not in the recording".
+        self.miss_errors: tuple[type[BaseException], ...] = ()
+        # Set by the recorder: sees the exact bytes of every exchange that went over the wire.
+        self.tap: Callable[[Wire], None] | None = None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -144,13 +153,15 @@ class Client:
                 resp.close()
         except httpx.HTTPError as exc:
             raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})") from exc
+        except self.miss_errors as exc:
+            raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
         elapsed = (time.monotonic() - start) * 1000
         text = raw.decode("utf-8", errors="replace")
         is_sse = resp.headers.get("content-type", "").startswith("text/event-stream")
         body = None if (is_sse or stream) and resp.status_code < 400 else _decode(text)
         self.usage.add(_sse_usage(text) if body is None else (body.get("usage") if isinstance(body, dict) else None))
         req_body: Any = json_body if json_body is not None else (content.decode("utf-8", "replace") if content else None)
-        return Exchange(
+        ex = Exchange(
             method=method,
             url=url,
             request_headers=_redact(hdrs, self._secrets),
@@ -161,7 +172,20 @@ class Client:
             raw_body=text if body is None else None,
             elapsed_ms=elapsed,
             read_times_ms=tuple(round(t, 1) for t in read_times),
+            wire=Wire(
+                method=method,
+                url=url,
+                request_headers=tuple(req.headers.items()),
+                request_body=content or b"",
+                status=resp.status_code,
+                reason=resp.reason_phrase,
+                response_headers=tuple(resp.headers.multi_items()),
+                response_body=raw,
+            ),
         )
+        if self.tap is not None and ex.wire is not None:
+            self.tap(ex.wire)
+        return ex
 
     def _read(self, resp: httpx.Response, start: float) -> tuple[bytes, list[float]]:
         """Read the whole body, giving up at the deadline even if bytes keep trickling in."""

@@ -19,6 +19,20 @@ class Outcome(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Wire:
+    """The exact bytes of one exchange, kept in memory for the recorder (never in results.json)."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes
+    status: int
+    reason: str
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: bytes
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One HTTP request and its response, as evidence (secrets already removed)."""
 
@@ -34,6 +48,7 @@ class Exchange:
     error: str | None = None
     # When each piece of the body arrived: tells real incremental delivery from one buffered write.
     read_times_ms: tuple[float, ...] = ()
+    wire: Wire | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form for results.json."""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import exitcodes
+from conformance import __version__, exitcodes
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target
 from conformance.context import Run
-from conformance.http import Client
-from conformance.model import CheckResult, Outcome
+from conformance.http import Client, ReplayMiss
+from conformance.model import CheckResult, Outcome, Target
 from conformance.preflight import Unreachable, probe
+from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_target, write_target
 from conformance.registry import Check, all_checks, select
 from conformance.render import checklist, matrix
 from conformance.runner import execute
@@ -25,13 +27,19 @@ _STATE = pytest.StashKey["_State"]()
 class _State:
     """What the plugin keeps for one pytest session."""
 
-    def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any]) -> None:
+    def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any],
+                 tape: Recorder | Replayer | None = None) -> None:
         self.run = run
         self.out = out
         self.selection = selection
         self.server = server
+        self.tape = tape
         self.results: list[CheckResult] = []
         self.started = results_mod.now()
+
+    def cassette(self, check_id: str) -> AbstractContextManager[None]:
+        """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
+        return self.tape.cassette(check_id) if self.tape is not None else nullcontext()
 
     def document(self, complete: bool) -> dict[str, Any]:
         return results_mod.build(
@@ -42,6 +50,7 @@ class _State:
             complete=complete,
             selection=self.selection,
             server=self.server,
+            replay=self.run.replay,
         )
 
     def save(self, complete: bool) -> dict[str, Any]:
@@ -64,6 +73,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--oai-timeout", type=float, help="seconds to wait for one answer (default 60)")
     g.addoption("--oai-output", help="folder for results.json and checklist.md")
     g.addoption("--oai-only", help="comma-separated glob patterns of check ids or feature names")
+    g.addoption("--oai-record", help="folder to write one vcrpy cassette per check into")
+    g.addoption("--oai-replay", help="a recorded folder to answer every request from (no network)")
+    g.addoption("--oai-secret-header", action="append", default=[], help="header to scrub from recordings")
+    g.addoption("--oai-secret-field", action="append", default=[], help="JSON field to scrub from recordings")
+    g.addoption("--oai-server-version", help="the server's version, recorded in the results")
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -80,7 +94,29 @@ def _settings(config: pytest.Config) -> Settings:
 
 
 def _wanted(config: pytest.Config) -> bool:
-    return bool(config.getoption("--oai-base-url") or config.getoption("--oai-target"))
+    return any(config.getoption(o) for o in ("--oai-base-url", "--oai-target", "--oai-replay"))
+
+
+def _secrets(config: pytest.Config, recorded: dict[str, Any] | None = None) -> Secrets:
+    rec = recorded or {}
+    headers = {*config.getoption("--oai-secret-header"), *rec.get("secret_headers", [])}
+    fields = {*config.getoption("--oai-secret-field"), *rec.get("secret_fields", [])}
+    return Secrets(frozenset(headers), frozenset(fields))
+
+
+def _replay_target(config: pytest.Config, folder: Path) -> tuple[Target, dict[str, Any]]:
+    try:
+        info = read_target(folder)
+    except (OSError, ValueError) as exc:
+        raise pytest.UsageError(f"cannot replay {folder}: {exc}") from None
+    t = info["target"]
+    target = Target(
+        base_url=t["base_url"], model=t["model"], name=config.getoption("--oai-name") or t["name"],
+        embedding_model=t.get("embedding_model"), api_key_env=t.get("api_key_env", "OPENAI_API_KEY"),
+        # Same code paths as the recorded run; the header is scrubbed and never matched.
+        api_key="<replayed>" if t.get("authenticated") else None,
+    )
+    return target, info
 
 
 @pytest.hookimpl(trylast=True)
@@ -88,18 +124,42 @@ def pytest_configure(config: pytest.Config) -> None:
     """Build the target and check it answers, before collecting anything."""
     if not _wanted(config) or hasattr(config, "workerinput"):
         return
+    replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
+    tape: Recorder | Replayer | None = None
+    recorded: dict[str, Any] = {}
     try:
-        target = build_target(_settings(config))
+        if replay_dir:
+            target, recorded = _replay_target(config, Path(replay_dir))
+        else:
+            target = build_target(_settings(config))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     client = Client(target)
+    secrets = _secrets(config, recorded)
+    if replay_dir:
+        tape = Replayer(Path(replay_dir), secrets)
+        client.miss_errors = tape.miss
+    elif record_dir:
+        tape = Recorder(Path(record_dir), secrets)
+        client.tap = tape.add
+    run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir))
     try:
-        server = probe(client)
-    except Unreachable as exc:
+        with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
+            server = probe(client)
+    except (Unreachable, ReplayMiss) as exc:
         client.close()
         pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
+    server = {**server, **recorded.get("server", {})}
+    if config.getoption("--oai-server-version"):
+        server["version"] = config.getoption("--oai-server-version")
+    if isinstance(tape, Recorder):
+        write_target(tape.folder, {
+            "target": target.public(), "server": server, "recorded_at": results_mod.now(),
+            "suite_version": __version__,
+            "secret_headers": sorted(secrets.headers), "secret_fields": sorted(secrets.fields),
+        })
     out = config.getoption("--oai-output")
-    config.stash[_STATE] = _State(Run(target, client), Path(out) if out else None, config.getoption("--oai-only"), server)
+    config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -127,7 +187,8 @@ class HarnessProblem(Exception):
 def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
     """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
     state: _State = request.config.stash[_STATE]
-    result = execute(conformance_check, conformance_run)
+    with state.cassette(conformance_check.spec.id):
+        result = execute(conformance_check, conformance_run)
     state.results.append(result)
     state.save(complete=False)
     request.node.user_properties.extend(

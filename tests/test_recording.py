@@ -1,0 +1,107 @@
+"""Record a run of the fake as cassettes, replay it offline, and get the same verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import exitcodes, results
+from tests.fake import FakeServer
+
+SECRET = "sk-recording-secret-0123456789"
+NOT_JUDGED_ON_REPLAY = "not judged on replay"
+
+
+def oai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command in its own process, with the key in the environment only."""
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "REC_KEY": SECRET})
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A recorded full run of the conformant fake (with an API key and a secret field)."""
+    cwd = tmp_path_factory.mktemp("rec")
+    with FakeServer(api_key=SECRET) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "fk", "--record",
+                "--api-key-env", "REC_KEY", "--secret-field", "user", "--server-version", "fake 1.0", cwd=cwd)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    return cwd
+
+
+def _verdicts(doc: dict) -> dict[str, str]:
+    return {c["id"]: c["outcome"] for c in doc["checks"]}
+
+
+def test_one_cassette_per_check_and_no_secret_on_disk(recorded: Path) -> None:
+    doc = results.load(recorded / "reports" / "fk")
+    folder = recorded / "cassettes" / "fk"
+    names = {p.stem for p in folder.glob("*.json")} - {"target"}
+    assert names == {c["id"] for c in doc["checks"]} | {"preflight"}
+    for f in recorded.rglob("*"):
+        if f.is_file():
+            assert SECRET not in f.read_text(errors="replace"), f
+    target = json.loads((folder / "target.json").read_text())
+    assert target["server"]["version"] == "fake 1.0" and target["secret_fields"] == ["user"]
+
+
+def test_streamed_bodies_are_kept_byte_for_byte(recorded: Path) -> None:
+    cassette = json.loads((recorded / "cassettes" / "fk" / "stream.sse.done.json").read_text())
+    bodies = [i["response"]["body"]["string"] for i in cassette["interactions"]]
+    assert any(b.startswith("data: {") and b.endswith("data: [DONE]\n\n") for b in bodies)
+
+
+def test_replay_gives_the_same_verdicts_offline(recorded: Path) -> None:
+    r = oai("run", "--replay", "cassettes/fk", "--output", "replayed", cwd=recorded)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    live = results.load(recorded / "reports" / "fk")
+    again = results.load(recorded / "replayed")
+    assert again["replay"] and again["target"]["server"]["version"] == "fake 1.0"
+    differ = {k: (v, _verdicts(again).get(k)) for k, v in _verdicts(live).items() if _verdicts(again).get(k) != v}
+    not_judged = {c["id"] for c in again["checks"] if NOT_JUDGED_ON_REPLAY in c["reason"]}
+    assert set(differ) == not_judged, differ
+    assert all(_verdicts(again)[k] == "skip" for k in not_judged)
+
+
+def test_a_request_not_in_the_recording_fails_that_check_only(recorded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "fk"
+    subprocess.run(["cp", "-r", str(recorded / "cassettes" / "fk"), str(folder)], check=True)
+    victim = folder / "chat.response.usage.json"
+    data = json.loads(victim.read_text())
+    data["interactions"] = []
+    victim.write_text(json.dumps(data))
+    r = oai("run", "--replay", str(folder), "--output", str(tmp_path / "out"), "--only", "chat.response.*",
+            cwd=tmp_path)
+    doc = results.load(tmp_path / "out")
+    usage = next(c for c in doc["checks"] if c["id"] == "chat.response.usage")
+    # The run cache may answer it from an earlier check's exchange; what matters is no network and a clear message.
+    if usage["outcome"] == "error":
+        assert "not in the recording" in usage["reason"] and "re-record" in usage["reason"]
+        assert r.returncode == exitcodes.NOT_JUDGED
+    others = [c for c in doc["checks"] if c["id"] != "chat.response.usage"]
+    assert all(c["outcome"] == "pass" for c in others)
+
+
+def test_missing_request_message_names_the_request(recorded: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "fk"
+    subprocess.run(["cp", "-r", str(recorded / "cassettes" / "fk"), str(folder)], check=True)
+    for f in folder.glob("chat.*.json"):
+        data = json.loads(f.read_text())
+        data["interactions"] = []
+        f.write_text(json.dumps(data))
+    r = oai("run", "--replay", str(folder), "--output", str(tmp_path / "out"), "--only", "chat.response.object",
+            cwd=tmp_path)
+    assert r.returncode == exitcodes.NOT_JUDGED, r.stdout[-2000:]
+    check = results.load(tmp_path / "out")["checks"][0]
+    assert check["outcome"] == "error"
+    assert "not in the recording: POST /chat/completions" in check["reason"]
+
+
+def test_replay_of_a_folder_that_is_no_recording_is_a_usage_error(tmp_path: Path) -> None:
+    r = oai("run", "--replay", str(tmp_path), cwd=tmp_path)
+    assert r.returncode == exitcodes.USAGE and "target.json" in r.stderr
