@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, exitcodes, recording
+from conformance import __version__, baseline, bundled, exitcodes, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="a JSON body field whose value is scrubbed from recordings")
     run.add_argument("--server-version", help="the server's version, recorded in the results")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
+    cmp.add_argument("results", nargs="+", help="results.json files or report folders")
+    cmp.add_argument("--output", default="reports", help="folder for comparison.md/.html/.json (default reports/)")
     return p
 
 
@@ -67,9 +70,44 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
     return argv
 
 
+def replay_bundled(args: argparse.Namespace) -> int:
+    """No target given: replay every bundled recording of a real server and compare them."""
+    out = Path(args.output or "reports")
+    folders = bundled.recordings()
+    if not folders:
+        print("oai-conformance: no target given and no bundled recordings found; "
+              "give --base-url URL --model MODEL", file=sys.stderr)
+        return exitcodes.USAGE
+    print(f"oai-conformance: no target given: replaying {len(folders)} bundled recordings of real servers")
+    docs, problems = bundled.replay_all(out, ["--only", args.only] if args.only else None)
+    for p in problems:
+        print(f"oai-conformance: {p}", file=sys.stderr)
+    if docs:
+        for path in bundled.write_comparison(docs, out):
+            print(f"  {path}")
+    return exitcodes.NOT_JUDGED if problems else exitcodes.OK
+
+
+def compare_cmd(args: argparse.Namespace) -> int:
+    """Write the comparison matrix of several runs."""
+    from conformance import results
+
+    try:
+        docs = [results.load(Path(p)) for p in args.results]
+    except (OSError, ValueError) as exc:
+        print(f"oai-conformance: cannot read results: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    for path in bundled.write_comparison(docs, Path(args.output)):
+        print(path)
+    return exitcodes.OK
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the suite against one target and write its reports."""
     import pytest
+
+    if not (args.base_url or args.target_file or args.replay):
+        return replay_bundled(args)
 
     from conformance import results
 
@@ -150,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return run(args)
+    if args.command == "compare":
+        return compare_cmd(args)
     return exitcodes.USAGE
 
 

@@ -1,0 +1,94 @@
+"""The comparison matrix: features and request fields as rows, targets as columns, from results files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conformance.catalog import ENDPOINT_ORDER
+
+
+EVIDENCE_CHARS = 1500
+
+
+def _clip(part: dict[str, Any] | None) -> Any:
+    """Keep a matrix of many targets small: the full exchange stays in each target's results.json."""
+    if part is None:
+        return None
+    text = json.dumps(part, ensure_ascii=False)
+    if len(text) <= EVIDENCE_CHARS:
+        return part
+    return {k: v for k, v in part.items() if k not in ("body", "raw", "headers")} | {
+        "clipped": text[:EVIDENCE_CHARS] + f"... [{len(text) - EVIDENCE_CHARS} more characters in results.json]"
+    }
+
+
+def _evidence(check: dict[str, Any]) -> dict[str, Any]:
+    ev = check.get("evidence") or []
+    first = ev[0] if ev else None
+    return {
+        "id": check["id"],
+        "outcome": check["outcome"],
+        "reason": check["reason"],
+        "request": _clip(first["request"]) if first else None,
+        "response": _clip(first["response"]) if first else None,
+    }
+
+
+def _cell(doc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    by_id = {c["id"]: c for c in doc["checks"]}
+    return {
+        "verdict": row["verdict"],
+        "reason": row["reason"],
+        "checks": [_evidence(by_id[i]) for i in row["checks"] if i in by_id],
+    }
+
+
+def build(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Combine results documents (one per target) into one matrix."""
+    names = _unique_names(docs)
+    rows: list[dict[str, Any]] = []
+    for kind in ("features", "fields"):
+        keys: list[tuple[str, str]] = []
+        for doc in docs:
+            for r in doc[kind]:
+                if (r["endpoint"], r["key"]) not in keys:
+                    keys.append((r["endpoint"], r["key"]))
+        keys.sort(key=lambda k: ENDPOINT_ORDER.index(k[0]) if k[0] in ENDPOINT_ORDER else len(ENDPOINT_ORDER))
+        for endpoint, key in keys:
+            cells: dict[str, Any] = {}
+            label, parent = key, None
+            for name, doc in zip(names, docs):
+                row = next((r for r in doc[kind] if r["endpoint"] == endpoint and r["key"] == key), None)
+                if row is None:
+                    cells[name] = {"verdict": "untested", "reason": "not in this run", "checks": []}
+                    continue
+                label, parent = row["label"], row["parent"]
+                cells[name] = _cell(doc, row)
+            rows.append({"kind": kind[:-1], "endpoint": endpoint, "key": key, "label": label, "parent": parent,
+                         "cells": cells})
+    return {"targets": [_target(n, d) for n, d in zip(names, docs)], "rows": rows}
+
+
+def _target(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    t = doc["target"]
+    return {
+        "name": name,
+        "model": t["model"],
+        "server": t.get("server", {}).get("version") or t.get("server", {}).get("server_header"),
+        "finished_at": doc["finished_at"],
+        "replay": doc.get("replay", False),
+        "summary": doc["summary"],
+        "usage": doc["usage"],
+    }
+
+
+def _unique_names(docs: list[dict[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for doc in docs:
+        base = doc["target"]["name"]
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}-{n}", n + 1
+        names.append(name)
+    return names
