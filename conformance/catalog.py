@@ -43,6 +43,7 @@ FEATURES: list[Item] = [
             "Multiple choices",
             "Streamed tool calls",
             "Input validation",
+            "Legacy functions",
         ],
     ),
 ]

@@ -1,0 +1,127 @@
+"""Input validation: an invalid chat request is rejected with a 4xx and the error envelope, never a 5xx or a 200."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.context import CHAT, OMIT, CheckContext, error_message, has_envelope
+from conformance.model import Exchange
+from conformance.registry import CheckFn, check
+from conformance.verdict import Fail, HarnessError
+
+FEATURE = "Input validation"
+MALFORMED = b'{"model": '
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One invalid request: what is wrong with it and the param an OpenAI error names."""
+
+    id: str
+    behavior: str
+    fields: dict[str, Any]
+    param: str | None
+
+
+def _user(content: Any, role: str = "user") -> list[dict[str, Any]]:
+    return [{"role": role, "content": content}]
+
+
+CASES = [
+    Case("validation.temperature.out_of_range", "temperature 5 (above 2) is rejected with 400 naming the param",
+         {"temperature": 5}, "temperature"),
+    Case("validation.top_p.out_of_range", "top_p 3 (above 1) is rejected with 400 naming the param",
+         {"top_p": 3}, "top_p"),
+    Case("validation.n.out_of_range", "n 0 (below 1) is rejected with 400 naming the param", {"n": 0}, "n"),
+    Case("validation.max_tokens.negative", "max_tokens -5 is rejected with 400 naming the param",
+         {"max_tokens": -5}, "max_tokens"),
+    Case("validation.top_logprobs.out_of_range",
+         "top_logprobs 25 (above 20) with logprobs true is rejected with 400 naming the param",
+         {"logprobs": True, "top_logprobs": 25}, "top_logprobs"),
+    Case("validation.seed.out_of_range", "seed 2**64 (beyond int64) is rejected with 400 naming the param",
+         {"seed": 2**64}, "seed"),
+    Case("validation.presence_penalty.out_of_range",
+         "presence_penalty 3 (above 2) is rejected with 400 naming the param", {"presence_penalty": 3}, "presence_penalty"),
+    Case("validation.messages.wrong_type", "messages given as a string is rejected with 400",
+         {"messages": "hello"}, "messages"),
+    Case("validation.messages.empty", "An empty messages array is rejected with 400",
+         {"messages": []}, "messages"),
+    Case("validation.messages.missing", "A request without messages is rejected with 400",
+         {"messages": OMIT}, "messages"),
+    Case("validation.content.wrong_type", "Message content 123 (a number) is rejected with 400",
+         {"messages": _user(123)}, "content"),
+    Case("validation.role.unknown", "An unknown role 'wizard' is rejected with 400",
+         {"messages": _user("Say hello.", role="wizard")}, "role"),
+    Case("validation.stream.wrong_type", "stream 'yes' (a string) is rejected with 400",
+         {"stream": "yes"}, "stream"),
+    Case("validation.model.missing", "A request without model is rejected with 400",
+         {"model": OMIT}, "model"),
+]
+
+
+def judge_rejection(ctx: CheckContext, ex: Exchange, what: str, param: str | None) -> str:
+    """Pass on a 4xx with the error envelope; fail on a 200, a 5xx or a 4xx without the envelope."""
+    status = ex.status or 0
+    if 200 <= status < 300:
+        raise Fail(f"{what} was accepted with {status}: the server accepted an invalid value")
+    if status >= 500:
+        raise Fail(f"{what} gave a server error {status}: {error_message(ex.response_body)}")
+    if not 400 <= status < 500:
+        raise Fail(f"{what} gave {status}, not a 4xx")
+    if not has_envelope(ex.response_body):
+        raise Fail(f"{what} was rejected with {status} but without the OpenAI error envelope: "
+                   f"{str(ex.response_body)[:200]}")
+    got = ex.response_body["error"].get("param")
+    ctx.note(param=got)
+    if param is not None:
+        if not got:
+            ctx.deviations.append(f"error.param is {got!r}; OpenAI names {param!r}")
+        elif param not in str(got):
+            ctx.deviations.append(f"error.param is {got!r}, which does not name {param!r}")
+    return f"rejected with {status}: {error_message(ex.response_body)[:120]}"
+
+
+def _case(case: Case) -> CheckFn:
+    def run(ctx: CheckContext) -> str:
+        body = ctx.chat_body(**case.fields)
+        ex = ctx.request("POST", CHAT, body, stream=body.get("stream") is True)
+        return judge_rejection(ctx, ex, case.behavior.split(" is rejected")[0], case.param)
+
+    run.__doc__ = case.behavior
+    return run
+
+
+# No field= on purpose: lax validation of temperature must not fold into "temperature: broken".
+for _c in CASES:
+    check(_c.id, feature=FEATURE, behavior=_c.behavior)(_case(_c))
+
+
+@check("validation.body.malformed_json", feature=FEATURE,
+       behavior="A malformed JSON body is rejected with 400, not 500")
+def malformed_json(ctx: CheckContext) -> str:
+    ex = ctx.request("POST", CHAT, content=MALFORMED, headers=JSON_HEADERS)
+    return judge_rejection(ctx, ex, "a truncated JSON body", None)
+
+
+@check("validation.server.survives", feature=FEATURE,
+       behavior="The server still answers a valid request right after rejecting an invalid one")
+def server_survives(ctx: CheckContext) -> str:
+    invalid: list[tuple[str, Callable[[], Exchange]]] = [
+        ("a truncated JSON body", lambda: ctx.request("POST", CHAT, content=MALFORMED, headers=JSON_HEADERS, cache=False)),
+        ("temperature 5", lambda: ctx.chat(temperature=5, cache=False)),
+    ]
+    for what, send in invalid:
+        # Fresh requests: answers from the run cache would prove nothing about the server's state now.
+        try:
+            send()
+            ex = ctx.chat(cache=False)
+        except HarnessError as exc:
+            # Here a server that stops answering is the finding, not a harness problem.
+            raise Fail(f"around {what} the server stopped answering: {exc.reason}") from exc
+        if ex.status != 200:
+            raise Fail(f"right after {what} was rejected, a valid request got {ex.status}: "
+                       f"{error_message(ex.response_body)}")
+    return "a valid request got 200 right after each of two rejected ones"

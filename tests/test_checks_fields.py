@@ -1,0 +1,77 @@
+"""Self-tests of the request-field checks against the fake server: conformant, then one deviation at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fake import FakeServer
+from tests.helpers import not_passed, outcomes, run_checks
+
+PATTERN = "fields.*"
+
+# deviation -> the verdicts it must turn (other checks are free to change too).
+CASES: dict[str, dict[str, str]] = {
+    "fields.max_tokens_ignored": {"fields.max_tokens.limit": "ignored"},
+    "fields.max_tokens_off_by_one": {"fields.max_tokens.limit": "fail"},
+    "fields.max_completion_tokens_ignored": {"fields.max_completion_tokens.limit": "ignored"},
+    "fields.finish_reason_stop_on_length": {"fields.max_tokens.limit": "fail",
+                                             "fields.max_completion_tokens.limit": "fail"},
+    "fields.stop_ignored": {"fields.stop.string": "ignored", "fields.stop.list": "ignored"},
+    "fields.stop_included": {"fields.stop.string": "fail", "fields.stop.list": "fail"},
+    "fields.stop_list_rejected": {"fields.stop.string": "pass", "fields.stop.list": "unsupported"},
+    "fields.seed_ignored": {"fields.seed.repeatable": "ignored"},
+    "fields.temperature_ignored": {"fields.temperature.high_varies": "ignored"},
+    "fields.top_p_ignored": {"fields.top_p.collapses": "ignored"},
+    "fields.n_ignored": {"fields.n.choices": "ignored"},
+    "fields.n_rejected": {"fields.n.choices": "unsupported"},
+    "fields.penalties_ignored": {"fields.frequency_penalty.effect": "ignored",
+                                 "fields.presence_penalty.effect": "ignored"},
+    "fields.logit_bias_ignored": {"fields.logit_bias.effect": "ignored"},
+    "fields.user_rejected": {"fields.user.accepted": "unsupported", "fields.store.accepted": "pass"},
+}
+
+
+@pytest.fixture(scope="module")
+def conformant() -> Iterator[str]:
+    """A conformant fake server shared by the tests of this module."""
+    with FakeServer() as srv:
+        yield srv.base_url
+
+
+def test_conformant_fake_passes_every_field_check(conformant: str) -> None:
+    """On the conformant fake every request-field check passes."""
+    results = run_checks(conformant, PATTERN)
+    assert len(results) >= 25
+    assert not_passed(results) == {}
+
+
+def test_function_call_is_read_in_the_legacy_shape(conformant: str) -> None:
+    """A named function_call is answered with message.function_call, and no tools-shape deviation is noted."""
+    result = run_checks(conformant, "fields.function_call.forced")["fields.function_call.forced"]
+    assert result.reason.startswith("called get_weather(")
+    assert result.deviations == ()
+
+
+def test_stop_list_names_its_cut_and_is_not_first(conformant: str) -> None:
+    """The list form puts the biting stop string second, so a server reading stop[0] only is caught."""
+    result = run_checks(conformant, "fields.stop.list")["fields.stop.list"]
+    stop, cut = result.details["stop"], result.details["expected_cut"]
+    assert isinstance(stop, list) and stop[1] == cut and stop[0] != cut
+    assert cut not in result.details["text"]
+
+
+def test_n_usage_counts_both_choices(conformant: str) -> None:
+    """The conformant fake's usage sums both choices: no deviation is noted."""
+    result = run_checks(conformant, "fields.n.choices")["fields.n.choices"]
+    assert result.deviations == ()
+
+
+@pytest.mark.parametrize("deviation", sorted(CASES))
+def test_deviation_turns_its_verdict(deviation: str) -> None:
+    """Each deviation of the fake gives the expected outcome on the check that covers it."""
+    expected = CASES[deviation]
+    with FakeServer(deviations={deviation}) as srv:
+        got = outcomes(run_checks(srv.base_url, ",".join(expected)))
+    assert {k: got[k] for k in expected} == expected

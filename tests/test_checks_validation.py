@@ -1,0 +1,54 @@
+"""Self-tests of the input-validation checks against the fake server: conformant, then one deviation at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.checks.validation import CASES
+from tests.fake import FakeServer
+from tests.helpers import not_passed, outcomes, run_checks
+
+PATTERN = "validation.*"
+RANGE_IDS = [c.id for c in CASES if c.id.endswith((".out_of_range", ".negative"))]
+
+
+@pytest.fixture(scope="module")
+def conformant() -> Iterator[str]:
+    """A conformant fake server shared by the tests of this module."""
+    with FakeServer() as srv:
+        yield srv.base_url
+
+
+def test_conformant_fake_passes_every_validation_check(conformant: str) -> None:
+    """On the conformant fake every validation check passes, with param named and no deviation."""
+    results = run_checks(conformant, PATTERN)
+    assert len(results) == len(CASES) + 2
+    assert not_passed(results) == {}
+    assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
+
+
+@pytest.mark.parametrize(
+    ("deviation", "expected"),
+    [
+        ("errors.validation_500", {i: "fail" for i in RANGE_IDS}),
+        ("errors.validation_200", {i: "fail" for i in RANGE_IDS}),
+        ("json.malformed_500", {"validation.body.malformed_json": "fail", "validation.temperature.out_of_range": "pass"}),
+        ("server.dies_after_error", {"validation.server.survives": "fail"}),
+    ],
+)
+def test_deviation_turns_its_verdict(deviation: str, expected: dict[str, str]) -> None:
+    """Each deviation of the fake gives the expected outcome on the checks that cover it."""
+    with FakeServer(deviations={deviation}) as srv:
+        got = outcomes(run_checks(srv.base_url, ",".join(expected)))
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_missing_param_is_a_deviation_not_a_failure() -> None:
+    """An error without param still passes, with the missing param noted."""
+    with FakeServer(deviations={"errors.no_param"}) as srv:
+        results = run_checks(srv.base_url, "validation.temperature.*,validation.messages.empty")
+    for result in results.values():
+        assert result.outcome.value == "pass"
+        assert any("error.param" in d for d in result.deviations), result.deviations
