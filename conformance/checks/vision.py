@@ -1,0 +1,125 @@
+"""Vision: image_url content parts with a base64 data URL, the detail option, and a corrupt image."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from typing import Any
+
+from conformance.checks import _shape
+from conformance.context import CheckContext, error_message, has_envelope
+from conformance.model import Exchange
+from conformance.registry import check
+from conformance.verdict import Fail, Ignored, Skip, Unsupported
+
+FEATURE = "Vision"
+FIELD = "messages.content.image_url"
+QUESTION = "What color is this image? Answer with one word."
+
+
+def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (255, 0, 0)) -> bytes:
+    """A valid, uncompressed-colour PNG of one solid colour, built without an imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    row = b"\x00" + bytes(rgb) * width  # filter type 0 before every scanline
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    """A base64 data URL."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+VALID_URL = data_url(png())
+# Declared PNG, valid base64, but a truncated signature then junk: every decoder rejects it.
+CORRUPT_URL = data_url(b"\x89PNG\r\n" + b"oai-conformance: this is not image data " * 4)
+
+
+def _messages(image: dict[str, Any] | None) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = [{"type": "text", "text": QUESTION}]
+    if image is not None:
+        parts.append({"type": "image_url", "image_url": image})
+    return [{"role": "user", "content": parts}]
+
+
+def _valid(ctx: CheckContext) -> Exchange:
+    return ctx.chat(messages=_messages({"url": VALID_URL}))
+
+
+def _prompt_tokens(body: Any) -> int | None:
+    u = body.get("usage") if isinstance(body, dict) else None
+    n = u.get("prompt_tokens") if isinstance(u, dict) else None
+    return n if isinstance(n, int) and not isinstance(n, bool) else None
+
+
+def _seen(ctx: CheckContext, body: dict[str, Any]) -> tuple[bool | None, str]:
+    """Whether the image reached the model, judged against the same text sent alone."""
+    text_only = ctx.chat(messages=_messages(None))
+    if text_only.status != 200 or not isinstance(text_only.response_body, dict):
+        return None, f"the text-only comparison request gave {text_only.status}"
+    with_image, without = _prompt_tokens(body), _prompt_tokens(text_only.response_body)
+    if with_image is not None and without is not None and with_image > without:
+        return True, f"the image adds {with_image - without} prompt token(s)"
+    # At temperature 0 the same input gives the same output: a different answer proves a different input.
+    answer, plain = _shape.text(body), _shape.text(text_only.response_body)
+    if answer != plain:
+        return True, "the answer differs from the text-only answer"
+    tokens = "no usage" if with_image is None or without is None else f"prompt_tokens {with_image} with, {without} without"
+    return False, f"same answer {answer[:40]!r} as without the image, {tokens}"
+
+
+def _valid_answer(ctx: CheckContext) -> dict[str, Any]:
+    """The answer to the valid image; dependent checks skip when images are not accepted."""
+    try:
+        return ctx.expect_ok(_valid(ctx), "an image_url data URL")
+    except Unsupported as exc:
+        raise Skip(f"images are not accepted: {exc.reason}") from exc
+    except Fail as exc:
+        raise Skip(f"the image request itself fails (see vision.image_url.data_url): {exc.reason}") from exc
+
+
+@check("vision.image_url.data_url", feature=FEATURE, field=FIELD,
+       behavior="An image_url part with a base64 PNG data URL is answered, and the image reaches the model")
+def image_data_url(ctx: CheckContext) -> str:
+    body = ctx.expect_ok(_valid(ctx), "an image_url data URL")
+    answer = _shape.text(body)
+    seen, why = _seen(ctx, body)
+    if seen is False:
+        raise Ignored(f"the image was accepted but dropped: {why}")
+    if seen is None:
+        ctx.deviations.append(f"cannot tell whether the image reached the model: {why}")
+    ctx.note(answer=answer, mentions_red="red" in answer.lower())
+    return f"answered {answer[:60]!r}; {why}"
+
+
+@check("vision.image_url.detail", feature=FEATURE, field=FIELD,
+       behavior="An image_url part with detail: 'low' is accepted")
+def image_detail(ctx: CheckContext) -> str:
+    _valid_answer(ctx)
+    body = ctx.expect_ok(ctx.chat(messages=_messages({"url": VALID_URL, "detail": "low"})), "image_url with detail 'low'")
+    return f"answered {_shape.text(body)[:60]!r}"
+
+
+@check("vision.image_url.corrupt", feature=FEATURE, field=FIELD,
+       behavior="A corrupt image (declared PNG, junk bytes) is rejected with a 4xx and the error envelope, not 500")
+def image_corrupt(ctx: CheckContext) -> str:
+    valid = _valid_answer(ctx)
+    ex = ctx.chat(messages=_messages({"url": CORRUPT_URL}))
+    status = ex.status or 0
+    if 400 <= status < 500:
+        if not has_envelope(ex.response_body):
+            ctx.deviations.append(f"{status} without the OpenAI error envelope")
+        return f"rejected with {status}: {error_message(ex.response_body)[:120]}"
+    if status >= 500:
+        raise Fail(f"a corrupt image gave server error {status}: {error_message(ex.response_body)}")
+    # A 200 means nobody decoded the bytes. If valid images demonstrably reach the model, the server
+    # answered about an image it never had: broken. If nothing shows images are ever looked at, the
+    # image input as a whole is being ignored, which is what the verdict should say.
+    seen, why = _seen(ctx, valid)
+    if seen:
+        raise Fail(f"a corrupt image was answered with {status} although valid images are decoded ({why})")
+    raise Ignored(f"a corrupt image was answered with {status}: images are not looked at ({why})")

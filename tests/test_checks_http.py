@@ -1,0 +1,118 @@
+"""Models, routing, auth, robustness and error-envelope checks against the fake server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.checks.errors import envelope_problems
+from conformance.context import CheckContext, Run
+from conformance.http import REDACTED, Client
+from conformance.model import Exchange
+from conformance.registry import all_checks
+from tests.fake import FakeServer
+from tests.helpers import not_passed, outcomes, run_checks, target_for
+
+AREA = "models.*,http.*,errors.*"
+KEY = "sk-test"
+AUTH = ("http.auth.missing_token", "http.auth.wrong_token")
+ERRORS = ("errors.envelope.invalid_param", "errors.envelope.unknown_model", "errors.envelope.unknown_route",
+          "errors.envelope.malformed_json")
+
+
+def test_conformant_fake_with_a_key_passes_every_check() -> None:
+    with FakeServer(api_key=KEY) as srv:
+        results = run_checks(srv.base_url, AREA, api_key=KEY)
+    assert len(results) == 15
+    assert not_passed(results) == {}
+    assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
+
+
+def test_auth_checks_skip_without_a_key() -> None:
+    with FakeServer() as srv:
+        got = run_checks(srv.base_url, "http.auth.*")
+    assert {k: r.outcome.value for k, r in got.items()} == {k: "skip" for k in AUTH}
+    assert all("no API key configured" in r.reason for r in got.values())
+
+
+def test_the_wrong_token_never_reaches_the_evidence() -> None:
+    with FakeServer(api_key=KEY) as srv:
+        r = run_checks(srv.base_url, "http.auth.wrong_token", api_key=KEY)["http.auth.wrong_token"]
+    assert r.outcome.value == "pass"
+    assert r.evidence[0].request_headers["Authorization"] == REDACTED
+    assert "wrong-key" not in str(r.to_json()) and KEY not in str(r.to_json())
+
+
+@pytest.mark.parametrize(
+    ("deviation", "expected"),
+    [
+        ("models.bad_shape", {"models.list.schema": "fail", "models.retrieve.listed": "fail"}),
+        ("models.retrieve_404", {"models.retrieve.listed": "fail"}),
+        ("routes.unknown_200", {"http.routing.unknown_route": "fail", "errors.envelope.unknown_route": "skip"}),
+        ("auth.ignored", {c: "fail" for c in AUTH}),
+        ("auth.error_500", {c: "fail" for c in AUTH}),
+        ("errors.detail_envelope", {c: "fail" for c in (*ERRORS, "models.retrieve.unknown")}),
+        ("errors.string_envelope", {c: "fail" for c in (*ERRORS, "models.retrieve.unknown")}),
+        ("errors.integer_code", {c: "fail" for c in ERRORS}),
+        ("errors.plain_text", {c: "fail" for c in (*ERRORS, "models.retrieve.unknown")}),
+        ("json.malformed_500", {"errors.envelope.malformed_json": "fail"}),
+    ],
+)
+def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
+    with FakeServer(deviations={deviation}, api_key=KEY) as srv:
+        got = outcomes(run_checks(srv.base_url, AREA, api_key=KEY))
+    assert {k: got[k] for k in expected} == expected
+    others = {k: v for k, v in got.items() if k not in expected and v != "pass"}
+    assert others == {}, f"{deviation} also changed {others}"
+
+
+@pytest.mark.parametrize(
+    ("deviation", "check", "note"),
+    [
+        ("routes.wrong_method_404", "http.routing.wrong_method", "answered with 404, not 405"),
+        ("errors.wrong_status", "errors.envelope.invalid_param", "FastAPI-style 422"),
+        ("errors.wrong_status", "errors.envelope.malformed_json", "FastAPI-style 422"),
+    ],
+)
+def test_tolerated_deviations_pass_with_a_note(deviation: str, check: str, note: str) -> None:
+    with FakeServer(deviations={deviation}) as srv:
+        r = run_checks(srv.base_url, check)[check]
+    assert r.outcome.value == "pass", r.reason
+    assert any(note in d for d in r.deviations), r.deviations
+
+
+def test_a_null_param_is_conformant() -> None:
+    with FakeServer(deviations={"errors.no_param"}) as srv:
+        results = run_checks(srv.base_url, "errors.*")
+    assert not_passed(results) == {}
+
+
+def _context() -> CheckContext:
+    target = target_for("http://127.0.0.1:9/v1")  # never contacted: the exchanges below are built by hand
+    spec = next(c.spec for c in all_checks() if c.spec.id == "errors.envelope.invalid_param")
+    return CheckContext(Run(target, Client(target)), spec)
+
+
+def _error(body: Any) -> Exchange:
+    return Exchange("POST", "http://127.0.0.1:9/v1/chat/completions", {}, None, 400,
+                    {"content-type": "application/json"}, body)
+
+
+def test_missing_param_and_code_keys_are_a_deviation() -> None:
+    ctx = _context()
+    assert envelope_problems(ctx, _error({"error": {"message": "bad", "type": "invalid_request_error"}}), "x") == []
+    assert ctx.deviations == ["x: error object lacks the key(s) param, code (null expected)"]
+
+
+@pytest.mark.parametrize(
+    ("err", "problem"),
+    [
+        ({"message": "bad", "type": "t", "param": None, "code": 400}, "error.code is the number 400"),
+        ({"message": "bad", "param": None, "code": None}, "error.type is None"),
+        ({"message": "bad", "type": "t", "param": 3, "code": None}, "breaks the ErrorResponse schema"),
+    ],
+)
+def test_envelope_problems_that_break_clients(err: dict[str, Any], problem: str) -> None:
+    problems = envelope_problems(_context(), _error({"error": err}), "x")
+    assert any(problem in p for p in problems), problems

@@ -1,0 +1,68 @@
+"""Logprobs checks: all pass on the conformant fake; each logprobs deviation flips the right check."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.logprobs import agree
+from tests.fake import FakeServer
+from tests.helpers import not_passed, outcomes, run_checks
+
+LOGPROBS = "logprobs.*"
+DEPENDENT = ("logprobs.top_logprobs.count", "logprobs.values.non_positive", "logprobs.tokens.match_content",
+             "logprobs.stream.chunks")
+
+
+def test_conformant_fake_passes_every_logprobs_check() -> None:
+    with FakeServer() as srv:
+        results = run_checks(srv.base_url, LOGPROBS)
+    assert len(results) == 7
+    assert not_passed(results) == {}
+    assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
+
+
+@pytest.mark.parametrize(
+    ("deviation", "expected"),
+    [
+        ("logprobs.ignored", {"logprobs.response.shape": "ignored", "logprobs.request.without_top_logprobs": "ignored",
+                              **{c: "skip" for c in DEPENDENT}}),
+        ("logprobs.rejected", {"logprobs.response.shape": "unsupported",
+                               "logprobs.request.without_top_logprobs": "unsupported", **{c: "skip" for c in DEPENDENT}}),
+        ("logprobs.needs_top_logprobs", {"logprobs.request.without_top_logprobs": "fail"}),
+        ("logprobs.legacy_shape", {"logprobs.response.shape": "fail", **{c: "skip" for c in DEPENDENT}}),
+        ("logprobs.positive", {"logprobs.values.non_positive": "fail"}),
+        ("logprobs.top_count_wrong", {"logprobs.top_logprobs.count": "fail"}),
+        ("logprobs.tokens_mismatch", {"logprobs.tokens.match_content": "fail"}),
+        ("stream.logprobs_missing", {"logprobs.stream.chunks": "ignored"}),
+    ],
+)
+def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
+    with FakeServer(deviations={deviation}) as srv:
+        got = outcomes(run_checks(srv.base_url, LOGPROBS))
+    assert {k: got[k] for k in expected} == expected
+    others = {k: v for k, v in got.items() if k not in expected and v != "pass"}
+    assert others == {}, f"{deviation} also changed {others}"
+
+
+def test_logprobs_when_not_asked_is_a_deviation_not_a_failure() -> None:
+    with FakeServer(deviations={"logprobs.present_when_off"}) as srv:
+        r = run_checks(srv.base_url, "logprobs.request.off_is_null")["logprobs.request.off_is_null"]
+    assert r.outcome.value == "pass"
+    assert any("no logprobs field" in d for d in r.deviations) and any("logprobs: false" in d for d in r.deviations)
+
+
+def test_tokens_that_split_a_multibyte_character_agree_through_their_bytes() -> None:
+    # "é" is two UTF-8 bytes; a byte-level tokenizer may emit them as two tokens whose text is mangled.
+    content = [
+        {"token": "caf", "bytes": list(b"caf")},
+        {"token": "\\xc3", "bytes": [0xC3]},
+        {"token": "\\xa9", "bytes": [0xA9]},
+    ]
+    assert agree(content, "café") is None
+    assert agree(content, "cafe") is not None
+
+
+def test_tokens_without_bytes_are_compared_as_text() -> None:
+    content = [{"token": "Hel", "bytes": None}, {"token": "lo", "bytes": None}]
+    assert agree(content, "Hello") is None
+    assert "tokens spell 'Hello'" in (agree(content, "Hello!") or "")

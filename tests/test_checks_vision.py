@@ -1,0 +1,72 @@
+"""Vision checks: the PNG the suite builds is valid; all checks pass on the conformant fake; deviations flip them."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+
+from conformance.checks.vision import CORRUPT_URL, VALID_URL, png
+from tests.fake import FakeServer
+from tests.fake.images import image_digest
+from tests.helpers import not_passed, outcomes, run_checks
+
+VISION = "vision.*"
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Split a PNG into (type, payload), verifying every CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    out, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, payload = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        assert crc == zlib.crc32(kind + payload) & 0xFFFFFFFF, kind
+        out.append((kind, payload))
+        at += 12 + length
+    return out
+
+
+def test_the_png_is_a_valid_8x8_red_square() -> None:
+    chunks = _chunks(png())
+    assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[0][1][:10])
+    assert (width, height, depth, colour) == (8, 8, 8, 2)
+    pixels = zlib.decompress(chunks[1][1])
+    assert pixels == (b"\x00" + b"\xff\x00\x00" * 8) * 8
+
+
+def test_the_fake_decodes_the_valid_image_and_refuses_the_corrupt_one() -> None:
+    assert image_digest(VALID_URL)
+    with pytest.raises(ValueError):
+        image_digest(CORRUPT_URL)
+
+
+def test_conformant_fake_passes_every_vision_check() -> None:
+    with FakeServer() as srv:
+        results = run_checks(srv.base_url, VISION)
+    assert len(results) == 3
+    assert not_passed(results) == {}
+    assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
+
+
+@pytest.mark.parametrize(
+    ("deviation", "expected"),
+    [
+        # What a text-only server (SmolLM2) should do: reject clearly; the rest cannot be judged.
+        ("vision.rejected", {"vision.image_url.data_url": "unsupported", "vision.image_url.detail": "skip",
+                             "vision.image_url.corrupt": "skip"}),
+        ("vision.detail_rejected", {"vision.image_url.detail": "unsupported"}),
+        ("vision.corrupt_500", {"vision.image_url.corrupt": "fail"}),
+        # Valid images visibly reach the fake's model, so answering a corrupt one is broken, not ignored.
+        ("vision.corrupt_200", {"vision.image_url.corrupt": "fail"}),
+    ],
+)
+def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
+    with FakeServer(deviations={deviation}) as srv:
+        got = outcomes(run_checks(srv.base_url, VISION))
+    assert {k: got[k] for k in expected} == expected
+    others = {k: v for k, v in got.items() if k not in expected and v != "pass"}
+    assert others == {}, f"{deviation} also changed {others}"
