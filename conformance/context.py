@@ -143,8 +143,9 @@ class CheckContext:
             raise HarnessError(f"{what}: {status} authentication failed; check --api-key-env")
         if status == 404:
             raise Unsupported(f"{what}: 404 ({error_message(ex.response_body)})")
-        if status in (408, 429):
-            raise HarnessError(f"{what}: {status} (rate limited or timed out), try again later")
+        if status in (408, 429, 503):
+            # Busy, rate limited or still loading: says nothing about conformance, so not judged.
+            raise HarnessError(f"{what}: {status} (busy, rate limited or not ready): {error_message(ex.response_body)}")
         raise Fail(f"{what}: server error {status} on a well-formed request: {error_message(ex.response_body)}")
 
     def expect_stream(self, ex: Exchange, what: str) -> sse.Stream:

@@ -146,7 +146,12 @@ class Client:
         start = time.monotonic()
         try:
             req = self._http.build_request(method, url, content=content, headers=hdrs)
-            resp = self._http.send(req, stream=True)
+            try:
+                resp = self._http.send(req, stream=True)
+            except httpx.RemoteProtocolError:
+                # A keep-alive connection the server had already closed: nothing was answered, so resend once.
+                start = time.monotonic()
+                resp = self._http.send(req, stream=True)
             try:
                 raw, read_times = self._read(resp, start)
             finally:

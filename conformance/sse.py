@@ -28,12 +28,18 @@ class Stream:
     done: bool
     after_done: tuple[str, ...]
     comments: int
-    problems: tuple[str, ...]
+    framing: tuple[str, ...]
+    termination: tuple[str, ...]
     errors: tuple[Any, ...]
 
     @property
+    def problems(self) -> tuple[str, ...]:
+        """Every problem: framing (what clients drop) and termination ([DONE] missing or followed)."""
+        return self.framing + self.termination
+
+    @property
     def ok(self) -> bool:
-        """No framing problem at all."""
+        """No problem at all."""
         return not self.problems
 
 
@@ -104,8 +110,10 @@ def parse(raw: str) -> Stream:
             errors.append(obj)
         else:
             chunks.append(obj)
+    termination = []
     if after:
-        problems.append(f"{len(after)} event(s) after data: [DONE]")
+        termination.append(f"{len(after)} event(s) after data: [DONE]")
     if not done:
-        problems.append("stream did not end with data: [DONE]")
-    return Stream(tuple(events), tuple(chunks), done, tuple(after), comments, tuple(problems), tuple(errors))
+        termination.append("stream did not end with data: [DONE]")
+    return Stream(tuple(events), tuple(chunks), done, tuple(after), comments, tuple(problems), tuple(termination),
+                  tuple(errors))

@@ -1,0 +1,315 @@
+"""Streaming (SSE): framing, chunk shape, roles, finish reasons, text and delivery of a streamed chat completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance import sse
+from conformance.checks import _shape
+from conformance.context import CheckContext, has_envelope
+from conformance.model import Exchange
+from conformance.registry import check
+from conformance.verdict import Fail, Ignored, Skip
+
+FEATURE = "Streaming"
+SCHEMA = "CreateChatCompletionStreamResponse"
+WHAT = "a streamed chat completion"
+CHUNK_OBJECT = "chat.completion.chunk"
+# Fewer content chunks than this can honestly arrive in one read, so delivery is not judged.
+MIN_CHUNKS_FOR_DELIVERY = 4
+# Reads closer than this are one delivery: a buffered body split by TCP arrives within a millisecond.
+SAME_MOMENT_MS = 1.0
+# The role chunk flushed early and the rest buffered gives two moments; real streaming gives more.
+MIN_MOMENTS = 3
+
+
+def default_stream(ctx: CheckContext) -> tuple[Exchange, sse.Stream]:
+    """The default chat request streamed (the same body chat.py sends, plus stream: true)."""
+    ex = ctx.chat(stream=True)
+    return ex, ctx.expect_stream(ex, WHAT)
+
+
+def dict_chunks(stream: sse.Stream) -> list[dict[str, Any]]:
+    """The JSON chunks of a stream, failing if any is not an object or there are none."""
+    bad = [i for i, c in enumerate(stream.chunks) if not isinstance(c, dict)]
+    if bad:
+        raise Fail(f"chunk {bad[0]} is not a JSON object: {str(stream.chunks[bad[0]])[:200]}")
+    if not stream.chunks:
+        raise Fail(f"the stream carried no chunk at all: {'; '.join(stream.problems[:3]) or 'empty body'}")
+    return list(stream.chunks)
+
+
+def choice_events(chunks: list[dict[str, Any]]) -> dict[int, list[tuple[int, dict[str, Any]]]]:
+    """Per choice index, the (chunk position, choice object) pairs in stream order."""
+    out: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    for pos, chunk in enumerate(chunks):
+        choices = chunk.get("choices")
+        for choice in choices if isinstance(choices, list) else []:
+            if not isinstance(choice, dict) or not isinstance(choice.get("index"), int):
+                raise Fail(f"chunk {pos}: a choice without an integer index: {str(choice)[:200]}")
+            out.setdefault(choice["index"], []).append((pos, choice))
+    return out
+
+
+def delta(choice: dict[str, Any], pos: int) -> dict[str, Any]:
+    """The delta object of a streamed choice (absent counts as empty)."""
+    d = choice.get("delta", {})
+    if not isinstance(d, dict):
+        raise Fail(f"chunk {pos}: delta is not an object: {d!r}")
+    return d
+
+
+def carries_output(d: dict[str, Any]) -> bool:
+    """Whether a delta adds to the answer (text, refusal, tool call or legacy function call)."""
+    return any(bool(d.get(k)) for k in ("content", "refusal", "tool_calls", "function_call"))
+
+
+def streamed_text(chunks: list[dict[str, Any]], index: int = 0) -> tuple[str, int]:
+    """The concatenated delta.content of one choice and the number of chunks that carried text."""
+    parts: list[str] = []
+    for pos, choice in choice_events(chunks).get(index, []):
+        content = delta(choice, pos).get("content")
+        if content is None:
+            continue
+        if not isinstance(content, str):
+            raise Fail(f"chunk {pos}: delta.content is not a string: {content!r}")
+        if content:
+            parts.append(content)
+    return "".join(parts), len(parts)
+
+
+@check("stream.response.content_type", feature=FEATURE, field="stream",
+       behavior="stream: true is answered with 200 and Content-Type text/event-stream (parameters such as charset allowed)")
+def content_type(ctx: CheckContext) -> str:
+    ex, stream = default_stream(ctx)
+    ctype = ex.response_headers.get("content-type", "")
+    media = ctype.split(";", 1)[0].strip().lower()
+    if media == "text/event-stream":
+        return f"{ex.status}, Content-Type {ctype!r}"
+    if media == "application/json" and not stream.events and '"chat.completion"' in (ex.raw_body or ""):
+        raise Ignored(f"stream: true answered with one JSON chat.completion body ({ctype!r}): streaming ignored")
+    raise Fail(f"Content-Type is {ctype!r}, not text/event-stream: SSE clients (EventSource, the SDKs) refuse the body")
+
+
+@check("stream.sse.framing", feature=FEATURE, field="stream",
+       behavior="Every SSE event is a data: line with JSON, terminated by a blank line; comments and CRLF are legal")
+def framing(ctx: CheckContext) -> str:
+    _, stream = default_stream(ctx)
+    problems = list(stream.framing)
+    if problems:
+        raise Fail("; ".join(problems[:3]), problems=problems[:20])
+    if stream.errors:
+        raise Fail(f"an error event in the stream of a well-formed request: {str(stream.errors[0])[:200]}")
+    extras = [f"{stream.comments} comment line(s)"] if stream.comments else []
+    return f"{len(stream.events)} well-formed data events" + (f" ({', '.join(extras)})" if extras else "")
+
+
+@check("stream.sse.done", feature=FEATURE, field="stream",
+       behavior="The stream ends with data: [DONE] and nothing follows it (ikawrakow/ik_llama.cpp#467)")
+def done(ctx: CheckContext) -> str:
+    _, stream = default_stream(ctx)
+    if not stream.done:
+        raise Fail("the stream did not end with data: [DONE]: clients that wait for it hang or report a truncated answer")
+    if stream.after_done:
+        raise Fail(f"{len(stream.after_done)} event(s) after data: [DONE], dropped by clients: {stream.after_done[0]!r}")
+    return "ends with data: [DONE]"
+
+
+@check("stream.chunk.object", feature=FEATURE, field="stream",
+       behavior="Every chunk has object 'chat.completion.chunk'")
+def chunk_object(ctx: CheckContext) -> str:
+    chunks = dict_chunks(default_stream(ctx)[1])
+    for pos, chunk in enumerate(chunks):
+        if chunk.get("object") != CHUNK_OBJECT:
+            raise Fail(f"chunk {pos}: object is {chunk.get('object')!r}, not {CHUNK_OBJECT!r}")
+    return f"{len(chunks)} chunks, all {CHUNK_OBJECT!r}"
+
+
+@check("stream.chunk.id", feature=FEATURE, field="stream",
+       behavior="id is a non-empty string, the same in every chunk (the Go SDK's accumulator stops at a changed id: "
+                "microsoft/foundry-local#144; empty ids break LiteLLM: anomalyco/opencode#42918)")
+def chunk_id(ctx: CheckContext) -> str:
+    chunks = dict_chunks(default_stream(ctx)[1])
+    first = chunks[0].get("id")
+    for pos, chunk in enumerate(chunks):
+        cid = chunk.get("id")
+        if not isinstance(cid, str) or not cid:
+            raise Fail(f"chunk {pos}: id is {cid!r}, not a non-empty string")
+        if cid != first:
+            raise Fail(f"chunk {pos}: id is {cid!r}, chunk 0 had {first!r}: clients that accumulate by id "
+                       "split or drop the answer")
+    return f"id {first!r} in all {len(chunks)} chunks"
+
+
+@check("stream.chunk.created_model", feature=FEATURE, field="stream",
+       behavior="created (integer seconds) and model (a non-empty string) are in every chunk "
+                "(anomalyco/opencode#42918); a value that changes mid-stream is a deviation, since clients read "
+                "them from the first chunk (ollama/ollama#15088)")
+def chunk_created_model(ctx: CheckContext) -> str:
+    chunks = dict_chunks(default_stream(ctx)[1])
+    for pos, chunk in enumerate(chunks):
+        created, model = chunk.get("created"), chunk.get("model")
+        if not isinstance(created, int) or isinstance(created, bool):
+            raise Fail(f"chunk {pos}: created is {created!r}, not integer seconds")
+        if created > 10**11:
+            raise Fail(f"chunk {pos}: created is {created}: milliseconds, not seconds")
+        if not isinstance(model, str) or not model:
+            raise Fail(f"chunk {pos}: model is {model!r}, not a non-empty string")
+    for key in ("created", "model"):
+        values = list(dict.fromkeys(c[key] for c in chunks))
+        if len(values) > 1:
+            # The spec says every chunk has the same timestamp; no client we know of breaks on drift.
+            ctx.deviations.append(f"{key} changes mid-stream: {values[:5]}")
+    first = chunks[0]
+    drift = " (changing mid-stream: a deviation)" if ctx.deviations else ""
+    return f"created {first['created']}, model {first['model']!r} in all {len(chunks)} chunks{drift}"
+
+
+@check("stream.chunk.schema", feature=FEATURE, field="stream",
+       behavior="Every chunk is valid against CreateChatCompletionStreamResponse")
+def chunk_schema(ctx: CheckContext) -> str:
+    chunks = dict_chunks(default_stream(ctx)[1])
+    for pos, chunk in enumerate(chunks):
+        ctx.schema(SCHEMA, chunk, f"chunk {pos}")
+    return f"{len(chunks)} chunks valid" + (" (with tolerated deviations)" if ctx.deviations else "")
+
+
+@check("stream.delta.role", feature=FEATURE, field="stream",
+       behavior="The first delta of each choice carries role 'assistant' and no later delta changes it")
+def delta_role(ctx: CheckContext) -> str:
+    events = choice_events(dict_chunks(default_stream(ctx)[1]))
+    if not events:
+        raise Fail("no chunk carries a choice")
+    for index, seq in sorted(events.items()):
+        pos, first = seq[0]
+        role = delta(first, pos).get("role")
+        if role != "assistant":
+            raise Fail(f"choice {index}: first delta (chunk {pos}) has role {role!r}, not 'assistant'")
+        later = [(p, delta(c, p).get("role")) for p, c in seq[1:] if delta(c, p).get("role") is not None]
+        changed = [(p, r) for p, r in later if r != "assistant"]
+        if changed:
+            raise Fail(f"choice {index}: chunk {changed[0][0]} changes the role to {changed[0][1]!r}")
+        if later:
+            ctx.deviations.append(f"choice {index}: role repeated in {len(later)} later delta(s); OpenAI sends it once")
+    return f"role 'assistant' first for choice(s) {sorted(events)}"
+
+
+def finish_problems(index: int, seq: list[tuple[int, dict[str, Any]]], deviations: list[str]) -> str | None:
+    """What is wrong with one streamed choice's finish_reason, or None."""
+    finishes = [(p, c.get("finish_reason")) for p, c in seq if c.get("finish_reason") is not None]
+    if not finishes:
+        return f"choice {index}: no chunk carries a finish_reason: clients never learn why the answer ended"
+    if len(finishes) > 1:
+        return f"choice {index}: finish_reason sent {len(finishes)} times (chunks {[p for p, _ in finishes]})"
+    at, reason = finishes[0]
+    if reason not in _shape.FINISH_REASONS:
+        return f"choice {index}: finish_reason is {reason!r}"
+    after = [(p, c) for p, c in seq if p > at]
+    output = [p for p, c in after if carries_output(delta(c, p))]
+    if output:
+        return f"choice {index}: content in chunk {output[0]} after finish_reason in chunk {at} (anomalyco/opencode#43379)"
+    if after:
+        deviations.append(f"choice {index}: {len(after)} empty delta(s) after the finish_reason chunk {at}")
+    return None
+
+
+@check("stream.finish_reason.once", feature=FEATURE, field="stream",
+       behavior="finish_reason is set exactly once per choice, to a valid value, with no content after it (anomalyco/opencode#43379)")
+def finish_reason_once(ctx: CheckContext) -> str:
+    events = choice_events(dict_chunks(default_stream(ctx)[1]))
+    if not events:
+        raise Fail("no chunk carries a choice")
+    for index, seq in sorted(events.items()):
+        problem = finish_problems(index, seq, ctx.deviations)
+        if problem:
+            raise Fail(problem)
+    reasons = {i: next(c["finish_reason"] for _, c in seq if c.get("finish_reason")) for i, seq in events.items()}
+    return f"finish_reason once per choice: {reasons}"
+
+
+@check("stream.content.matches", feature=FEATURE, field="stream",
+       behavior="The deltas concatenate to the same text as the non-streamed answer to the same request at temperature 0")
+def content_matches(ctx: CheckContext) -> str:
+    streamed, _ = streamed_text(dict_chunks(default_stream(ctx)[1]))
+    plain = _shape.text(ctx.expect_ok(ctx.chat(), "the same request without stream"))
+    if streamed == plain:
+        return f"same text streamed and not: {plain!r}"
+    # A mismatch only means something if the non-streamed answer is itself repeatable.
+    again = _shape.text(ctx.expect_ok(ctx.chat(cache=False), "the same request without stream, again"))
+    if again != plain:
+        raise Skip(f"temperature 0 is not repeatable on this target ({plain!r} then {again!r}): cannot compare")
+    raise Fail(f"streamed deltas give {streamed!r}, the non-streamed answer (twice) is {plain!r}")
+
+
+@check("stream.delivery.incremental", feature=FEATURE, field="stream",
+       behavior="Chunks are delivered as they are generated (several reads spread over time), not buffered into one write")
+def incremental(ctx: CheckContext) -> str:
+    if getattr(ctx.run, "replay", False):
+        raise Skip("not judged on replay")
+    ex, stream = default_stream(ctx)
+    _, n_text = streamed_text(dict_chunks(stream))
+    if n_text < MIN_CHUNKS_FOR_DELIVERY:
+        raise Skip(f"only {n_text} content chunk(s): too few to tell streaming from buffering")
+    times = ex.read_times_ms
+    moments = 1 + sum(1 for a, b in zip(times, times[1:]) if b - a > SAME_MOMENT_MS) if times else 0
+    spread = times[-1] - times[0] if times else 0.0
+    ctx.note(reads=len(times), moments=moments, spread_ms=round(spread, 1), elapsed_ms=round(ex.elapsed_ms, 1))
+    if moments < MIN_MOMENTS:
+        raise Fail(f"{n_text} content chunks arrived in {len(times)} read(s) at {moments} moment(s) within "
+                   f"{spread:.1f} ms: the stream was buffered, not delivered as generated")
+    return f"{n_text} content chunks over {len(times)} reads at {moments} moments across {spread:.0f} ms"
+
+
+@check("stream.n.choices", feature="Multiple choices", field="n",
+       behavior="A streamed request with n=2 streams deltas for choice indexes 0 and 1, each with its own finish_reason")
+def n_choices(ctx: CheckContext) -> str:
+    # Temperature 1: several choices at temperature 0 are pointless, and vLLM rejects them ("greedy sampling").
+    ex = ctx.chat(stream=True, n=2, temperature=1, max_tokens=8)
+    events = choice_events(dict_chunks(ctx.expect_stream(ex, "a streamed chat completion with n=2")))
+    indexes = sorted(events)
+    if indexes == [0]:
+        raise Ignored("n=2 accepted but only choice 0 was streamed")
+    if indexes != [0, 1]:
+        raise Fail(f"n=2 streamed choice indexes {indexes}, not [0, 1]")
+    for index, seq in sorted(events.items()):
+        problem = finish_problems(index, seq, ctx.deviations)
+        if problem:
+            raise Fail(problem)
+    return "choices 0 and 1 streamed, each finished once"
+
+
+_INVALID: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("temperature 5", {"temperature": 5}),
+    ("messages as a string", {"messages": "hello"}),
+)
+
+
+def _judge_error(ex: Exchange, what: str, deviations: list[str]) -> str | None:
+    """A pass reason if the invalid streamed request failed properly, None if it was answered normally."""
+    status = ex.status or 0
+    if 400 <= status < 500:
+        if not has_envelope(ex.response_body):
+            deviations.append(f"{what}: {status} without the OpenAI error envelope")
+        return f"{what} with stream: true rejected with {status} before streaming"
+    if status >= 500:
+        raise Fail(f"{what} with stream: true gave server error {status}")
+    stream = sse.parse(ex.raw_body or "")
+    if stream.errors:
+        return f"{what} with stream: true answered 200 with an SSE error event: {str(stream.errors[0])[:150]}"
+    framing = list(stream.framing)
+    if framing or not stream.chunks:
+        raise Fail(f"{what} with stream: true answered {status} with text that is not an SSE stream "
+                   f"(huggingface/text-generation-inference#1896): {(ex.raw_body or '')[:200]!r}")
+    return None
+
+
+@check("stream.error.invalid_request", feature=FEATURE, field="stream",
+       behavior="An invalid streamed request gets a 4xx error or an SSE error event, never 200 then raw text "
+                "(huggingface/text-generation-inference#1896)")
+def invalid_request(ctx: CheckContext) -> str:
+    for what, fields in _INVALID:
+        reason = _judge_error(ctx.chat(stream=True, **fields), what, ctx.deviations)
+        if reason:
+            return reason
+    raise Skip("every invalid request tried (" + ", ".join(w for w, _ in _INVALID) + ") was answered with a "
+               "normal stream: no error path to judge")

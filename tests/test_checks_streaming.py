@@ -1,0 +1,217 @@
+"""Streaming checks: all pass on the conformant fake, and each streaming deviation flips the right ones."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from conformance.context import Run
+from conformance.http import Client
+from conformance.model import CheckResult, Outcome
+from conformance.registry import all_checks, select
+from conformance.runner import execute
+from tests.fake import DEVIATIONS, FakeServer
+from tests.helpers import not_passed, run_checks, target_for
+
+PATTERN = "stream.*"
+
+# Deviation -> the checks it must turn from pass, with the outcome; every other stream check still passes.
+EXPECTED: dict[str, dict[str, str]] = {
+    "stream.no_done": {"stream.sse.done": "fail"},
+    "stream.data_after_done": {"stream.sse.done": "fail"},
+    "stream.wrong_content_type": {"stream.response.content_type": "fail"},
+    "stream.no_space_after_data": {},
+    "stream.keepalive_comments": {},
+    "stream.crlf_frames": {},
+    "stream.chunk_object_wrong": {"stream.chunk.object": "fail", "stream.chunk.schema": "fail"},
+    "stream.id_changes": {"stream.chunk.id": "fail"},
+    "stream.created_changes": {},
+    "stream.no_role_first": {"stream.delta.role": "fail"},
+    "stream.finish_reason_twice": {"stream.finish_reason.once": "fail", "stream.n.choices": "fail"},
+    "stream.content_after_finish": {
+        "stream.finish_reason.once": "fail", "stream.n.choices": "fail", "stream.content.matches": "fail",
+    },
+    "stream.finish_reason_missing": {"stream.finish_reason.once": "fail", "stream.n.choices": "fail"},
+    "stream.usage_ignored": {"stream.usage.include_usage": "ignored"},
+    "stream.usage_always": {"stream.usage.absent_by_default": "fail"},
+    "stream.usage_in_choices_chunk": {"stream.usage.include_usage": "fail"},
+    "stream.text_differs": {"stream.content.matches": "fail"},
+    "stream.error_as_text": {"stream.error.invalid_request": "fail"},
+    # The truncated chunk is dropped by clients, so its text is missing from the concatenation too.
+    "stream.broken_json": {"stream.sse.framing": "fail", "stream.content.matches": "fail"},
+    "stream.n_ignored": {"stream.n.choices": "ignored"},
+}
+
+
+# Deviation -> (check, text of the deviation it must record): tolerated spec gaps pass but are noted.
+NOTED: dict[str, tuple[str, str]] = {
+    "stream.created_changes": ("stream.chunk.created_model", "created changes mid-stream"),
+}
+
+
+def _results(deviations: set[str]) -> dict[str, CheckResult]:
+    with FakeServer(deviations=deviations) as srv:
+        return run_checks(srv.base_url, PATTERN)
+
+
+def test_every_stream_check_passes_on_the_conformant_fake() -> None:
+    """The conformant fake streams exactly as OpenAI does: nothing fails, nothing is even a deviation."""
+    results = _results(set())
+    assert not_passed(results) == {}
+    assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
+
+
+def test_expected_deviations_exist() -> None:
+    """A renamed deviation in the fake would make its case vacuous."""
+    assert set(EXPECTED) | set(NOTED) <= set(DEVIATIONS)
+
+
+@pytest.mark.parametrize("deviation", sorted(EXPECTED))
+def test_deviation_flips_the_right_checks(deviation: str) -> None:
+    """Each deviation changes exactly the expected verdicts (legal SSE variants change none)."""
+    failing = not_passed(_results({deviation}))
+    assert {k: v.split(":", 1)[0] for k, v in failing.items()} == EXPECTED[deviation], failing
+
+
+@pytest.mark.parametrize("deviation", sorted(NOTED))
+def test_tolerated_gap_is_recorded_as_a_deviation(deviation: str) -> None:
+    """A spec gap no client breaks on passes, but the result says what was seen."""
+    check_id, text = NOTED[deviation]
+    result = _results({deviation})[check_id]
+    assert result.outcome is Outcome.PASS, result.reason
+    assert any(text in d for d in result.deviations), result.deviations
+
+
+# Below: servers the fake cannot imitate (whole answers written at once, or in timed parts).
+def _run_one(base_url: str, check_id: str, *, replay: bool = False) -> tuple[Outcome, str]:
+    """Run one check against base_url in a fresh run."""
+    [chk] = select(all_checks(), check_id)
+    run = Run(target_for(base_url), Client(target_for(base_url)))
+    if replay:
+        run.replay = True  # type: ignore[attr-defined]  # what the replay runner sets
+    try:
+        res = execute(chk, run)
+    finally:
+        run.close()
+    return res.outcome, res.reason
+
+
+def _http(body: str, content_type: str) -> bytes:
+    """A whole 200 response; Connection: close because the test server hangs up after each reply."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body.encode())}\r\n"
+    return f"{head}Connection: close\r\n\r\n{body}".encode()
+
+
+def _buffered_reply() -> bytes:
+    """A whole SSE answer of eight content chunks written at once, as a buffering proxy delivers it."""
+    base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake-model"}
+    deltas = [{"role": "assistant", "content": ""}] + [{"content": f"w{i} "} for i in range(8)]
+    chunks = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    body = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+    return _http(body, "text/event-stream")
+
+
+def _read_request(conn: socket.socket) -> None:
+    """Read a whole request, so closing afterwards is a clean FIN and not a reset."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0)
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
+@contextmanager
+def _server(parts: list[bytes], pause_s: float = 0.0) -> Iterator[str]:
+    """Answer every request by writing `parts` with a pause between them, then hang up."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                _read_request(conn)
+                for i, part in enumerate(parts):
+                    if i:
+                        time.sleep(pause_s)
+                    conn.sendall(part)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+def test_buffered_stream_fails_incremental_delivery() -> None:
+    """A complete stream in one write is a buffered answer, not streaming."""
+    with _server([_buffered_reply()]) as url:
+        outcome, reason = _run_one(url, "stream.delivery.incremental")
+    assert outcome is Outcome.FAIL, reason
+    assert "buffered" in reason
+
+
+def test_role_flushed_early_then_buffered_fails_incremental_delivery() -> None:
+    """Two deliveries (the role chunk, then everything else at the end) are still a buffered answer."""
+    reply = _buffered_reply()
+    head, body = reply.split(b"\r\n\r\n", 1)
+    head = head.replace(b"Content-Length", b"X-Was-Length")  # the body now ends when the connection closes
+    first_end = body.index(b"\n\n") + 2
+    parts = [head + b"\r\n\r\n" + body[:first_end], body[first_end:]]
+    with _server(parts, pause_s=0.2) as url:
+        outcome, reason = _run_one(url, "stream.delivery.incremental")
+    assert outcome is Outcome.FAIL, reason
+
+
+def test_incremental_delivery_is_not_judged_on_replay() -> None:
+    """Replayed cassettes lose timing, so delivery is skipped rather than guessed."""
+    with FakeServer() as srv:
+        outcome, reason = _run_one(srv.base_url, "stream.delivery.incremental", replay=True)
+    assert outcome is Outcome.SKIP
+    assert reason == "not judged on replay"
+
+
+def test_json_body_for_a_stream_request_is_ignored_streaming() -> None:
+    """One JSON chat.completion for stream: true means the field was accepted and ignored."""
+    body = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
+                                    "finish_reason": "stop"}]})
+    with _server([_http(body, "application/json")]) as url:
+        outcome, reason = _run_one(url, "stream.response.content_type")
+    assert outcome is Outcome.IGNORED, reason
+
+
+def test_sse_error_event_for_an_invalid_streamed_request_passes() -> None:
+    """An error sent as an SSE event after 200 is a legal way to report it."""
+    body = 'data: {"error": {"message": "temperature too high", "type": "invalid_request_error"}}\n\ndata: [DONE]\n\n'
+    with _server([_http(body, "text/event-stream")]) as url:
+        outcome, reason = _run_one(url, "stream.error.invalid_request")
+    assert outcome is Outcome.PASS, reason
+    assert "SSE error event" in reason
+
+
+def test_invalid_streamed_requests_all_answered_normally_skip() -> None:
+    """A server that streams an answer to every invalid request leaves no error path to judge."""
+    body = _buffered_reply().split(b"\r\n\r\n", 1)[1].decode()
+    with _server([_http(body, "text/event-stream")]) as url:
+        outcome, reason = _run_one(url, "stream.error.invalid_request")
+    assert outcome is Outcome.SKIP, reason
