@@ -143,7 +143,7 @@ class CheckContext:
             raise HarnessError(f"{what}: {status} authentication failed; check --api-key-env")
         if status == 404:
             raise Unsupported(f"{what}: 404 ({error_message(ex.response_body)})")
-        if status in (408, 429, 503):
+        if status in (408, 429, 502, 503, 504):
             # Busy, rate limited or still loading: says nothing about conformance, so not judged.
             raise HarnessError(f"{what}: {status} (busy, rate limited or not ready): {error_message(ex.response_body)}")
         raise Fail(f"{what}: server error {status} on a well-formed request: {error_message(ex.response_body)}")

@@ -1,0 +1,90 @@
+"""JSON mode and structured outputs: response_format json_object and json_schema."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from conformance.checks import _shape
+from conformance.context import CheckContext, has_envelope
+from conformance.registry import check
+from conformance.verdict import Fail, Ignored, Skip
+
+JSON_MODE = "JSON mode"
+STRUCTURED = "Structured outputs"
+MAX_TOKENS = 48
+# OpenAI refuses json_object unless the word JSON appears in the messages; ask for a short, fixed object.
+OBJECT_PROMPT = [{"role": "user", "content": 'Reply in JSON: the object {"answer": "yes"} and nothing else.'}]
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer"},
+        "color": {"type": "string", "enum": ["red", "green", "blue"]},
+        "member": {"type": "boolean"},
+    },
+    "required": ["name", "age", "color", "member"],
+    "additionalProperties": False,
+}
+# The keys are not named in the prompt: without the schema enforced, a model picks other keys.
+SCHEMA_PROMPT = [{"role": "user", "content":
+                  "Describe Ann, aged 30, whose favourite color is red and who is a member, as a JSON object."}]
+SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "strict": True, "schema": SCHEMA}}
+_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
+
+
+def decode(body: dict[str, Any], what: str) -> Any:
+    """The JSON value of the content; fences fail, prose is 'ignored', a max_tokens cut skips."""
+    text = _shape.text(body)
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    if _shape.finish_reason(body) == "length":
+        raise Skip(f"{what}: the JSON was cut by max_tokens (finish_reason 'length'), nothing to judge: {text[:120]!r}")
+    fenced = _FENCE.match(text)
+    if fenced:
+        # Clients json.loads() the content as it comes: a Markdown fence breaks them.
+        raise Fail(f"{what}: content is JSON wrapped in a Markdown code fence: {text[:120]!r}")
+    if "{" not in text and "[" not in text:
+        raise Ignored(f"{what} was accepted but the answer is plain text: {text[:120]!r}")
+    raise Fail(f"{what}: content is not valid JSON: {text[:160]!r}")
+
+
+@check("json.object.parses", feature=JSON_MODE, field="response_format.json_object",
+       behavior="response_format json_object gives content that parses as a JSON object, without code fences")
+def object_parses(ctx: CheckContext) -> str:
+    ex = ctx.chat(messages=OBJECT_PROMPT, max_tokens=MAX_TOKENS, response_format={"type": "json_object"})
+    value = decode(ctx.expect_ok(ex, "response_format json_object"), "response_format json_object")
+    if not isinstance(value, dict):
+        raise Fail(f"content is JSON but a {type(value).__name__}, not an object: {json.dumps(value)[:120]}")
+    return f"a JSON object {json.dumps(value)[:80]}"
+
+
+@check("json.object.invalid_type", feature=JSON_MODE, field="response_format",
+       behavior="An unknown response_format type is rejected with 400")
+def invalid_type(ctx: CheckContext) -> str:
+    ex = ctx.chat(messages=OBJECT_PROMPT, response_format={"type": "bogus"})
+    status = ex.status or 0
+    if 200 <= status < 300:
+        raise Fail(f"response_format type 'bogus' was accepted with {status}: an invalid value silently ignored")
+    if not 400 <= status < 500:
+        raise Fail(f"response_format type 'bogus' gave {status}, not a 4xx")
+    if not has_envelope(ex.response_body):
+        ctx.deviations.append(f"{status} without the OpenAI error envelope: {str(ex.response_body)[:120]}")
+    return f"rejected with {status}"
+
+
+@check("json.schema.conforms", feature=STRUCTURED, field="response_format.json_schema",
+       behavior="response_format json_schema (strict) gives content valid against the schema")
+def schema_conforms(ctx: CheckContext) -> str:
+    ex = ctx.chat(messages=SCHEMA_PROMPT, max_tokens=MAX_TOKENS, response_format=SCHEMA_FORMAT)
+    value = decode(ctx.expect_ok(ex, "response_format json_schema"), "response_format json_schema")
+    errors = [f"{e.json_path}: {e.message}" for e in Draft202012Validator(SCHEMA).iter_errors(value)]
+    if errors:
+        # Valid JSON that breaks the schema is worse than a rejection: clients trust it and crash later.
+        raise Fail(f"content {json.dumps(value)[:120]} does not match the schema: {'; '.join(errors[:3])}")
+    return f"valid against the schema: {json.dumps(value)[:80]}"

@@ -1,0 +1,89 @@
+"""Function-calling checks: all pass on the conformant fake, and each tool deviation flips the right ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.model import CheckResult
+from tests.fake import DEVIATIONS, FakeServer
+from tests.helpers import not_passed, run_checks
+
+PATTERN = "tools.*"
+CALL_SHAPE = ("tools.required.tool_calls", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
+ARGUMENTS = ("tools.required.arguments", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
+# The checks that need a server that does call tools: they skip where forcing a call gives text.
+AFTER_REQUIRED = ("tools.required.arguments", "tools.required.finish_reason", "tools.none.text", "tools.auto.calls",
+                  "tools.choice.unknown_name", "tools.choice.without_tools", "tools.parallel.disabled",
+                  "tools.parallel.enabled", "tools.stream.index", "tools.stream.first_delta",
+                  "tools.stream.arguments", "tools.stream.finish_reason")
+
+# Deviation -> the checks it must turn from pass, with the outcome; every other tool check still passes.
+EXPECTED: dict[str, dict[str, str]] = {
+    "tools.arguments_object": dict.fromkeys(ARGUMENTS, "fail"),
+    "tools.arguments_invalid": {**dict.fromkeys(ARGUMENTS, "fail"), "tools.stream.arguments": "fail"},
+    "tools.finish_reason_stop": {"tools.required.finish_reason": "fail", "tools.stream.finish_reason": "fail"},
+    "tools.content_not_null": {},  # text beside calls is a recorded deviation, see below
+    "tools.id_missing": dict.fromkeys(CALL_SHAPE, "fail"),
+    "tools.type_missing": dict.fromkeys(CALL_SHAPE, "fail"),
+    "tools.unknown_name": {**dict.fromkeys(CALL_SHAPE, "fail"), "tools.stream.first_delta": "fail"},
+    "tools.required_ignored": {"tools.required.tool_calls": "ignored", **dict.fromkeys(AFTER_REQUIRED, "skip")},
+    "tools.named_ignored": {"tools.named.call": "ignored"},
+    "tools.parallel_ignored": {"tools.parallel.disabled": "ignored"},
+    "tools.tool_role_rejected": {"tools.result.round_trip": "unsupported"},
+    "tools.unknown_choice_accepted": {"tools.choice.unknown_name": "fail"},
+    "stream.tool_call_no_index": {"tools.stream.index": "fail"},
+    "stream.tool_call_id_missing": {"tools.stream.first_delta": "fail"},
+    "stream.tool_args_invalid_json": {"tools.stream.arguments": "fail"},
+    "stream.tool_args_not_fragmented": {},  # whole arguments in one delta is legal
+}
+
+
+def _results(deviations: set[str]) -> dict[str, CheckResult]:
+    with FakeServer(deviations=deviations) as srv:
+        return run_checks(srv.base_url, PATTERN)
+
+
+def test_every_tool_check_passes_on_the_conformant_fake() -> None:
+    """The conformant fake calls tools as OpenAI does: nothing fails, nothing is even a deviation."""
+    results = _results(set())
+    assert len(results) == 15
+    assert not_passed(results) == {}
+    assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
+
+
+def test_expected_deviations_exist() -> None:
+    """A renamed deviation in the fake would make its case vacuous; a new tool deviation needs a case."""
+    tool_devs = {d for d in DEVIATIONS if d.startswith(("tools.", "stream.tool_"))}
+    assert set(EXPECTED) | {"tools.rejected"} == tool_devs
+
+
+@pytest.mark.parametrize("deviation", sorted(EXPECTED))
+def test_deviation_flips_the_right_checks(deviation: str) -> None:
+    """Each deviation changes exactly the expected verdicts (legal variants change none)."""
+    failing = not_passed(_results({deviation}))
+    assert {k: v.split(":", 1)[0] for k, v in failing.items()} == EXPECTED[deviation], failing
+
+
+def test_tools_rejected_is_unsupported_once_and_skips_the_rest() -> None:
+    """A server without tools costs one request: the primary check is unsupported, the others skip saying why."""
+    results = _results({"tools.rejected"})
+    outcomes = {k: r.outcome.value for k, r in results.items()}
+    assert outcomes.pop("tools.required.tool_calls") == "unsupported"
+    assert set(outcomes.values()) == {"skip"}
+    assert all("tools are not supported" in r.reason for k, r in results.items() if k in outcomes)
+    assert {len(r.evidence) for r in results.values()} == {1}
+
+
+def test_text_beside_tool_calls_is_a_deviation() -> None:
+    """OpenAI sends content null with calls; a string is tolerated by clients, so it is noted, not failed."""
+    results = _results({"tools.content_not_null"})
+    noted = {k for k, r in results.items() if any("content beside tool_calls" in d for d in r.deviations)}
+    assert noted == {"tools.required.tool_calls", "tools.named.call"}
+
+
+def test_auto_reports_the_models_choice() -> None:
+    """tool_choice 'auto' samples three times and says how often the model called."""
+    result = _results(set())["tools.auto.calls"]
+    assert result.spec.model_dependent
+    assert result.details == {"calls": 0, "samples": 3}
+    assert len(result.evidence) == 4  # the shared forced request, then three fresh samples
