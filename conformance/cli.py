@@ -46,7 +46,7 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
     argv = [
         "-p", "conformance.plugin", "-p", "no:cacheprovider",
         # Our own empty config, so a project's pytest settings or conftest never leak into a run.
-        "-c", os.devnull, "--rootdir", str(out), "--confcutdir", str(pkg),
+        "-c", os.devnull, "--rootdir", str(pkg.parent), "--confcutdir", str(pkg),
         "--pyargs", "conformance.suite",
         "--junitxml", str(out / "junit.xml"),
         "--html", str(out / "report.html"), "--self-contained-html",

@@ -148,8 +148,9 @@ class Client:
             req = self._http.build_request(method, url, content=content, headers=hdrs)
             try:
                 resp = self._http.send(req, stream=True)
-            except httpx.RemoteProtocolError:
-                # A keep-alive connection the server had already closed: nothing was answered, so resend once.
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                # A keep-alive connection the server had already closed or reset: nothing was answered,
+                # so resend once on a fresh connection, as the official SDKs do.
                 start = time.monotonic()
                 resp = self._http.send(req, stream=True)
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.checks import _shape
 from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored
+from conformance.verdict import Fail, Ignored, Skip
 
 FEATURE = "Chat completions"
 SCHEMA = "CreateChatCompletionResponse"
@@ -139,7 +139,9 @@ def unknown_field(ctx: CheckContext) -> str:
     return "accepted"
 
 
-@check("chat.model.unknown", feature=FEATURE, field="model",
+# Single-model servers answering any model id is common and clients survive it, so this sits with
+# input validation rather than deciding whether chat completions work at all.
+@check("chat.model.unknown", feature="Input validation", field="model",
        behavior="An unknown model is rejected with 404 (or 400) and the error envelope, not answered by another model")
 def unknown_model(ctx: CheckContext) -> str:
     ex = ctx.chat(model="oai-conformance-no-such-model")
@@ -163,3 +165,20 @@ def model_echo(ctx: CheckContext) -> str:
         ctx.deviations.append(f"response model {model!r} differs from the requested {ctx.model!r}")
     return f"model {model!r}"
 
+
+
+@check("chat.requests.isolated", feature=FEATURE, field="messages",
+       behavior="At temperature 0 a request gets the same answer before and after an unrelated request "
+                "(no conversation state leaks from one request into the next)")
+def requests_isolated(ctx: CheckContext) -> str:
+    first = _shape.text(_basic(ctx))
+    again = _shape.text(ctx.expect_ok(ctx.chat(cache=False), "the same request again"))
+    if again != first:
+        raise Skip(f"temperature 0 is not repeatable here ({first!r} then {again!r}); isolation cannot be judged")
+    other = [{"role": "user", "content": "Tell me a story about a lion named Zorblax."}]
+    ctx.expect_ok(ctx.chat(messages=other, cache=False), "an unrelated request")
+    after = _shape.text(ctx.expect_ok(ctx.chat(cache=False), "the first request once more"))
+    if after != first:
+        raise Fail(f"the same request answered {first!r} twice, then {after!r} right after an unrelated "
+                   "request: the answer depends on earlier requests (state leaks between requests)")
+    return f"same answer {first!r} before and after an unrelated request"
