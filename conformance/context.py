@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,15 @@ DEFAULT_MAX_TOKENS = 16
 CHAT = "/chat/completions"
 
 
+@dataclass(frozen=True)
+class PropertySettings:
+    """Budgets of the property-based checks; None takes the default of conformance/properties/budget.py."""
+
+    examples: int | None = None
+    token_budget: int | None = None
+    explore: bool = False
+
+
 @dataclass
 class Run:
     """State shared by all checks of one run: the client and a cache that keeps repeated requests free."""
@@ -28,6 +38,7 @@ class Run:
     recorder: Any = None
     # Replaying: timing is not the server's, so checks that judge timing say "not judged on replay".
     replay: bool = False
+    properties: PropertySettings = field(default_factory=PropertySettings)
 
     def close(self) -> None:
         """Release the client."""
@@ -35,7 +46,9 @@ class Run:
 
 
 def _key(method: str, path: str, body: Any, stream: bool, auth: bool, headers: Any) -> str:
-    return json.dumps([method, path, body, stream, auth, headers], sort_keys=True, default=str)
+    # Hashed: recordings store the key, and it must carry no request content (secrets included).
+    text = json.dumps([method, path, body, stream, auth, headers], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def error_message(body: Any) -> str:
@@ -106,8 +119,9 @@ class CheckContext:
             if cache:
                 self.run.cache[key] = ex
         elif self.run.recorder is not None:
-            # Served from the run cache: the check still used it, so its cassette must hold it too.
-            self.run.recorder.add(ex.wire)
+            # Served from the run cache: the check still used it, so its cassette keeps it too (apart
+            # from the exchanges it sent, so that replay answers them in the same order).
+            self.run.recorder.add_cached(key, stream, ex.wire)
         self.evidence.append(ex)
         return ex
 

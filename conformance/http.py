@@ -161,37 +161,55 @@ class Client:
             raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})") from exc
         except self.miss_errors as exc:
             raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
-        elapsed = (time.monotonic() - start) * 1000
-        text = raw.decode("utf-8", errors="replace")
-        is_sse = resp.headers.get("content-type", "").startswith("text/event-stream")
-        body = None if (is_sse or stream) and resp.status_code < 400 else _decode(text)
-        self.usage.add(_sse_usage(text) if body is None else (body.get("usage") if isinstance(body, dict) else None))
-        req_body: Any = json_body if json_body is not None else (content.decode("utf-8", "replace") if content else None)
-        ex = Exchange(
+        wire = Wire(
             method=method,
             url=url,
-            request_headers=_redact(hdrs, self._secrets),
-            request_body=req_body,
+            request_headers=tuple(req.headers.items()),
+            request_body=content or b"",
             status=resp.status_code,
-            response_headers=_redact(dict(resp.headers), self._secrets),
+            reason=resp.reason_phrase,
+            response_headers=tuple(resp.headers.multi_items()),
+            response_body=raw,
+        )
+        ex = self.from_wire(wire, stream=stream, json_body=json_body, headers=hdrs,
+                            elapsed_ms=(time.monotonic() - start) * 1000, read_times=read_times)
+        self.usage.add(_sse_usage(ex.raw_body) if ex.raw_body is not None else
+                       (ex.response_body.get("usage") if isinstance(ex.response_body, dict) else None))
+        if self.tap is not None:
+            self.tap(wire)
+        return ex
+
+    def from_wire(
+        self,
+        wire: Wire,
+        *,
+        stream: bool,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        elapsed_ms: float = 0.0,
+        read_times: list[float] | None = None,
+    ) -> Exchange:
+        """The evidence form of an exchange: secrets redacted, the body parsed unless it is a stream."""
+        text = wire.response_body.decode("utf-8", errors="replace")
+        ctype = next((v for k, v in wire.response_headers if k.lower() == "content-type"), "")
+        body = None if (ctype.startswith("text/event-stream") or stream) and wire.status < 400 else _decode(text)
+        if json_body is not None:
+            req_body: Any = json_body
+        else:
+            req_body = _decode(wire.request_body.decode("utf-8", "replace")) if wire.request_body else None
+        return Exchange(
+            method=wire.method,
+            url=wire.url,
+            request_headers=_redact(headers if headers is not None else dict(wire.request_headers), self._secrets),
+            request_body=req_body,
+            status=wire.status,
+            response_headers=_redact(dict(wire.response_headers), self._secrets),
             response_body=body,
             raw_body=text if body is None else None,
-            elapsed_ms=elapsed,
-            read_times_ms=tuple(round(t, 1) for t in read_times),
-            wire=Wire(
-                method=method,
-                url=url,
-                request_headers=tuple(req.headers.items()),
-                request_body=content or b"",
-                status=resp.status_code,
-                reason=resp.reason_phrase,
-                response_headers=tuple(resp.headers.multi_items()),
-                response_body=raw,
-            ),
+            elapsed_ms=elapsed_ms,
+            read_times_ms=tuple(round(t, 1) for t in read_times or ()),
+            wire=wire,
         )
-        if self.tap is not None and ex.wire is not None:
-            self.tap(ex.wire)
-        return ex
 
     def _read(self, resp: httpx.Response, start: float) -> tuple[bytes, list[float]]:
         """Read the whole body, giving up at the deadline even if bytes keep trickling in."""

@@ -12,7 +12,7 @@ import pytest
 from conformance import __version__, exitcodes
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target
-from conformance.context import Run
+from conformance.context import PropertySettings, Run
 from conformance.http import Client, ReplayMiss
 from conformance.model import CheckResult, Outcome, Target
 from conformance.preflight import Unreachable, probe
@@ -78,6 +78,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--oai-secret-header", action="append", default=[], help="header to scrub from recordings")
     g.addoption("--oai-secret-field", action="append", default=[], help="JSON field to scrub from recordings")
     g.addoption("--oai-server-version", help="the server's version, recorded in the results")
+    g.addoption("--oai-examples", type=int, help="generated requests per property check (default 8)")
+    g.addoption("--oai-token-budget", type=int, help="tokens one property check may spend (default 4000)")
+    g.addoption("--oai-explore", action="store_true", default=False,
+                help="randomized property checks with a bigger budget, for local bug hunting")
 
 
 def _settings(config: pytest.Config) -> Settings:
@@ -142,7 +146,10 @@ def pytest_configure(config: pytest.Config) -> None:
     elif record_dir:
         tape = Recorder(Path(record_dir), secrets)
         client.tap = tape.add
-    run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir))
+    props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
+                             config.getoption("--oai-explore"))
+    run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
+              properties=props)
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             server = probe(client)
@@ -187,6 +194,10 @@ class HarnessProblem(Exception):
 def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
     """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
     state: _State = request.config.stash[_STATE]
+    if isinstance(state.tape, Replayer):
+        # What the recorded check took from the run cache, so a subset replays like the whole run.
+        for key, stream, wire in state.tape.cached(conformance_check.spec.id):
+            conformance_run.cache.setdefault(key, conformance_run.client.from_wire(wire, stream=stream))
     with state.cassette(conformance_check.spec.id):
         result = execute(conformance_check, conformance_run)
     state.results.append(result)

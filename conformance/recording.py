@@ -12,6 +12,7 @@ import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request as VcrRequest
+from vcr.serialize import serialize
 from vcr.serializers import jsonserializer
 
 from conformance.http import REDACTED, SECRET_HEADERS
@@ -72,38 +73,48 @@ class Recorder:
         self.folder = folder
         self.secrets = secrets
         self._wires: list[Wire] = []
+        self._cached: list[tuple[str, bool, Wire]] = []
 
-    def add(self, wire: Wire | None) -> None:
-        """Keep one exchange of the current check."""
+    def add(self, wire: Wire) -> None:
+        """Keep one exchange the current check sent over the wire."""
+        self._wires.append(wire)
+
+    def add_cached(self, key: str, stream: bool, wire: Wire | None) -> None:
+        """Keep one exchange the current check took from the run cache."""
         if wire is not None:
-            self._wires.append(wire)
+            self._cached.append((key, stream, wire))
 
     @contextmanager
     def cassette(self, check_id: str) -> Iterator[None]:
         """Record everything inside the block into this check's cassette."""
-        self._wires = []
+        self._wires, self._cached = [], []
         try:
             yield
         finally:
             self._save(check_id)
 
+    def _pair(self, w: Wire) -> tuple[VcrRequest, dict[str, Any]]:
+        req = self.secrets.request(VcrRequest(w.method, w.url, w.request_body, dict(w.request_headers)))
+        headers: dict[str, list[str]] = {}
+        for k, v in w.response_headers:
+            if k.lower() in self.secrets.headers:
+                v = REDACTED
+            if k.lower() not in _DROP_RESPONSE_HEADERS:
+                headers.setdefault(k, []).append(v)
+        body = scrub_body(w.response_body, self.secrets.fields)
+        return req, {"status": {"code": w.status, "message": w.reason}, "headers": headers, "body": {"string": body}}
+
     def _save(self, check_id: str) -> None:
-        requests, responses = [], []
-        for w in self._wires:
-            req = VcrRequest(w.method, w.url, w.request_body, dict(w.request_headers))
-            requests.append(self.secrets.request(req))
-            headers: dict[str, list[str]] = {}
-            for k, v in w.response_headers:
-                if k.lower() in self.secrets.headers:
-                    v = REDACTED
-                if k.lower() not in _DROP_RESPONSE_HEADERS:
-                    headers.setdefault(k, []).append(v)
-            body = scrub_body(w.response_body, self.secrets.fields)
-            responses.append({"status": {"code": w.status, "message": w.reason}, "headers": headers,
-                              "body": {"string": body}})
+        pairs = [self._pair(w) for w in self._wires]
+        cached = []
+        for key, stream, w in self._cached:
+            req, resp = self._pair(w)
+            cached.append({"key": key, "stream": stream, "interaction": json.loads(
+                serialize({"requests": [req], "responses": [resp]}, jsonserializer))["interactions"][0]})
         FilesystemPersister.save_cassette(
             cassette_path(self.folder, check_id),
-            {"requests": requests, "responses": responses, "metadata": {"check_id": check_id}},
+            {"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs],
+             "metadata": {"check_id": check_id, "cached": cached}},
             serializer=jsonserializer,
         )
 
@@ -128,6 +139,28 @@ class Replayer:
         """Serve everything inside the block from this check's cassette."""
         with self._vcr.use_cassette(str(cassette_path(self.folder, check_id))):
             yield
+
+    def cached(self, check_id: str) -> list[tuple[str, bool, Wire]]:
+        """The exchanges this check took from the run cache when it was recorded."""
+        path = cassette_path(self.folder, check_id)
+        if not path.is_file():
+            return []
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        return [(c["key"], c["stream"], _wire(c["interaction"])) for c in meta.get("cached", [])]
+
+
+def _wire(interaction: dict[str, Any]) -> Wire:
+    req, resp = interaction["request"], interaction["response"]
+    return Wire(
+        method=req["method"],
+        url=req["uri"],
+        request_headers=tuple((k, v) for k, vs in req["headers"].items() for v in vs),
+        request_body=(req["body"] or "").encode(),
+        status=resp["status"]["code"],
+        reason=resp["status"].get("message") or "",
+        response_headers=tuple((k, v) for k, vs in resp["headers"].items() for v in vs),
+        response_body=(resp["body"]["string"] or "").encode(),
+    )
 
 
 def write_target(folder: Path, info: dict[str, Any]) -> None:

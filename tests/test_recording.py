@@ -52,8 +52,24 @@ def test_one_cassette_per_check_and_no_secret_on_disk(recorded: Path) -> None:
 
 def test_streamed_bodies_are_kept_byte_for_byte(recorded: Path) -> None:
     cassette = json.loads((recorded / "cassettes" / "fk" / "stream.sse.done.json").read_text())
-    bodies = [i["response"]["body"]["string"] for i in cassette["interactions"]]
+    interactions = cassette["interactions"] + [c["interaction"] for c in cassette["metadata"]["cached"]]
+    bodies = [i["response"]["body"]["string"] for i in interactions]
     assert any(b.startswith("data: {") and b.endswith("data: [DONE]\n\n") for b in bodies)
+
+
+def test_cache_hits_are_kept_apart_from_what_was_sent(recorded: Path) -> None:
+    folder = recorded / "cassettes" / "fk"
+    sent = sum(len(json.loads(p.read_text())["interactions"]) for p in folder.glob("*.*.json"))
+    live = results.load(recorded / "reports" / "fk")
+    # Every request the run counted was sent once, and sits in exactly one cassette's interactions.
+    assert sent == live["usage"]["requests"] - 1  # the preflight GET /models is counted too
+    assert any(json.loads(p.read_text())["metadata"]["cached"] for p in folder.glob("*.*.json"))
+
+
+def test_a_subset_replays_from_its_own_cassettes(recorded: Path) -> None:
+    r = oai("run", "--replay", "cassettes/fk", "--output", "subset", "--only", "chat.requests.isolated", cwd=recorded)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    assert results.load(recorded / "subset")["checks"][0]["outcome"] == "pass"
 
 
 def test_replay_gives_the_same_verdicts_offline(recorded: Path) -> None:
@@ -93,6 +109,7 @@ def test_missing_request_message_names_the_request(recorded: Path, tmp_path: Pat
     for f in folder.glob("chat.*.json"):
         data = json.loads(f.read_text())
         data["interactions"] = []
+        data["metadata"]["cached"] = []
         f.write_text(json.dumps(data))
     r = oai("run", "--replay", str(folder), "--output", str(tmp_path / "out"), "--only", "chat.response.object",
             cwd=tmp_path)

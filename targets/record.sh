@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Record one real server: install it, start it on 127.0.0.1, run the whole suite with --record into
+# cassettes/NAME/, render reports/NAME/ from the cassettes (a replay, so the committed report is exactly
+# what replay gives), and stop what this script started.
+#
+#   targets/record.sh NAME        NAME is one of the recordings listed below
+#   KEEP=1 targets/record.sh NAME leave the server running afterwards
+#
+# The API key of a server that needs one (LiteLLM) is made up here, lives in the environment only,
+# and is scrubbed from the cassettes by the recorder.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm)}"
+
+# NAME -> script, environment for it, and what the suite is told
+backend=""
+extra=()
+case "$name" in
+  llama-server)            script=llama-server.sh;     env=(PORT=8086) ;;
+  llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
+  vllm)                    script=vllm.sh;             env=(PORT=8087) ;;
+  vllm-tools)              script=vllm.sh;             env=(PORT=8082 TOOLS=1) ;;
+  llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1) ;;
+  llama-cpp-python-tools)  script=llama-cpp-python.sh; env=(PORT=8088 TOOLS=1 LOGITS_ALL=1) ;;
+  transformers-serve)      script=transformers-serve.sh; env=(PORT=8084) ;;
+  litellm)                 script=litellm.sh;          env=(PORT=8085 BACKEND_URL=http://127.0.0.1:8086/v1)
+                           backend="llama-server"
+                           LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+                           export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
+                           extra=(--api-key-env LITELLM_MASTER_KEY) ;;
+  *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
+esac
+
+started=()
+cleanup() {
+  if [[ "${KEEP:-0}" != 1 ]]; then
+    for s in "${started[@]}"; do env ${s} stop || true; done
+  fi
+}
+trap cleanup EXIT
+
+url=""
+up() {  # up SCRIPT ENV...: install and start unless already answering; sets url, remembers what it started
+  local script="$1"; shift
+  env "$@" "$here/$script" install >&2
+  local port
+  port="$(printf '%s\n' "$@" | sed -n 's/^PORT=//p')"
+  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
+    env "$@" "$here/$script" start >&2
+    started+=("$* $here/$script")
+  fi
+  url="http://127.0.0.1:$port/v1"
+}
+
+if [[ -n "$backend" ]]; then
+  up llama-server.sh PORT=8086
+fi
+# Not in $(...): a subshell would forget which servers it started, and cleanup would leave them running.
+up "$script" "${env[@]}"
+version="$(env "${env[@]}" "$here/$script" version)"
+if [[ -n "$backend" ]]; then
+  version="$version; backend $(PORT=8086 "$here/llama-server.sh" version)"
+fi
+
+cd "$repo"
+live="$(mktemp -d)"
+rm -rf "cassettes/$name"
+echo "record.sh: recording $name ($version) at $url" >&2
+set +e
+oai-conformance run --base-url "$url" --model smollm2 --name "$name" --record "cassettes/$name" \
+  --output "$live" --server-version "$version" "${extra[@]}"
+rc=$?
+set -e
+# 0 and 1 are verdicts about the server; anything else means the recording itself is not usable.
+if [[ $rc -gt 1 ]]; then
+  echo "record.sh: the recording run ended with exit $rc; nothing rendered" >&2
+  exit "$rc"
+fi
+rm -rf "reports/$name"
+oai-conformance run --replay "cassettes/$name" --output "reports/$name" >/dev/null || true
+echo "record.sh: cassettes/$name and reports/$name written (live run's own report: $live)" >&2
