@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from conformance.render import checklist, matrix
 from conformance.runner import execute
 
 _STATE = pytest.StashKey["_State"]()
+INTERIM_SAVE_S = 1.0
 
 
 class _State:
@@ -36,6 +38,7 @@ class _State:
         self.tape = tape
         self.results: list[CheckResult] = []
         self.started = results_mod.now()
+        self._saved = 0.0
 
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
         """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
@@ -53,10 +56,15 @@ class _State:
             replay=self.run.replay,
         )
 
-    def save(self, complete: bool) -> dict[str, Any]:
+    def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
+        """Write results.json and checklist.md; interim saves are compact and at most one a second."""
+        now = time.monotonic()
+        if not final and now - self._saved < INTERIM_SAVE_S:
+            return None
+        self._saved = now
         doc = self.document(complete)
         if self.out is not None:
-            results_mod.write(doc, self.out / "results.json")
+            results_mod.write(doc, self.out / "results.json", compact=not final)
             (self.out / "checklist.md").write_text(checklist.render(doc), encoding="utf-8")
         return doc
 
@@ -201,7 +209,8 @@ def conformance_result(request: pytest.FixtureRequest, conformance_check: Check,
     with state.cassette(conformance_check.spec.id):
         result = execute(conformance_check, conformance_run)
     state.results.append(result)
-    state.save(complete=False)
+    # So an interrupted or crashed run still leaves what it had; the final save follows at session end.
+    state.save(complete=False, final=False)
     request.node.user_properties.extend(
         [("check_id", result.spec.id), ("feature", result.spec.feature), ("outcome", result.outcome.value)]
     )

@@ -69,12 +69,15 @@ def build(
     }
 
 
-def write(doc: dict[str, Any], path: Path) -> None:
-    """Write atomically, so a crash mid-write never leaves half a results file."""
+def write(doc: dict[str, Any], path: Path, *, compact: bool = False) -> None:
+    """Write atomically, so a crash mid-write never leaves half a results file.
+
+    compact: one line, for the interim saves after each check (json's C encoder only runs without indent).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, ensure_ascii=False)
+        fh.write(json.dumps(doc, ensure_ascii=False) if compact else json.dumps(doc, indent=1, ensure_ascii=False))
         fh.write("\n")
     os.replace(tmp, path)
 
