@@ -125,6 +125,11 @@ def run(args: argparse.Namespace) -> int:
     import pytest
 
     if not (args.base_url or args.target_file or args.replay):
+        if args.model or args.embedding_model or args.api_key_env or args.record is not None:
+            # Half a target is a mistake, not a request to replay the bundled recordings.
+            print("oai-conformance: no target: give --base-url (e.g. http://127.0.0.1:8080/v1) with --model",
+                  file=sys.stderr)
+            return exitcodes.USAGE
         return replay_bundled(args)
 
     from conformance import results
