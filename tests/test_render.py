@@ -98,3 +98,14 @@ def test_matrix_escapes_what_the_server_said() -> None:
     doc["features"][0]["verdict"] = "broken"
     html = matrix.render_fragment(doc)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_failing_generated_requests_print_their_full_curl() -> None:
+    doc = sample_doc()
+    curl = "curl -sS 'http://h/v1/chat/completions' -d '{\"model\":\"m\",\"temperature\":3}'"
+    doc["checks"].append({**doc["checks"][2], "id": "prop.chat.invalid_requests", "outcome": "fail",
+                          "reason": "temperature 3 was accepted with 200. Minimal request: " + curl,
+                          "details": {"reproducer": {"curl": curl}}})
+    md = checklist.render(doc)
+    assert "### Reproducers" in md and f"  {curl}" in md
+    assert "### Reproducers" not in checklist.render(sample_doc())

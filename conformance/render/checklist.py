@@ -45,6 +45,18 @@ def _model_dependent(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reproducers(doc: dict[str, Any]) -> list[str]:
+    """Full curl commands of failing generated requests: the reasons above are cut short."""
+    rows = [c for c in doc["checks"] if c["outcome"] == "fail" and (c.get("details") or {}).get("reproducer")]
+    lines: list[str] = []
+    for c in rows:
+        curl = c["details"]["reproducer"].get("curl")
+        if curl:
+            lines += [f"- `{c['id']}`: {_one_line(c['reason'].split('. Minimal request')[0])}", "", "  ```sh",
+                      f"  {curl}", "  ```"]
+    return ["### Reproducers", *lines] if lines else []
+
+
 def render(doc: dict[str, Any]) -> str:
     """The checklist as Markdown: one section per endpoint, [x] only where the evidence says supported."""
     t = doc["target"]
@@ -67,4 +79,5 @@ def render(doc: dict[str, Any]) -> str:
         if any(r["endpoint"] == endpoint for r in doc["features"]):
             body += _section(doc, endpoint) + [""]
     extra = _model_dependent(doc)
-    return "\n".join(head + body + (extra + [""] if extra else []))
+    repro = _reproducers(doc)
+    return "\n".join(head + body + (extra + [""] if extra else []) + (repro + [""] if repro else []))
