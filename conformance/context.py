@@ -10,7 +10,7 @@ from typing import Any
 from conformance import sse, validate
 from conformance.http import Client, ReplayMiss, TransportError
 from conformance.model import CheckSpec, Exchange, Target
-from conformance.verdict import Fail, HarnessError, Unsupported
+from conformance.verdict import Fail, HarnessError, NotRecorded, Unsupported
 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
@@ -20,7 +20,7 @@ CHAT = "/chat/completions"
 
 @dataclass(frozen=True)
 class PropertySettings:
-    """Budgets of the property-based checks; None takes the default of conformance/properties/budget.py."""
+    """Budgets of the property-based checks; None takes the default of conformance/properties/spec.py."""
 
     examples: int | None = None
     token_budget: int | None = None
@@ -112,7 +112,7 @@ class CheckContext:
             except TransportError as exc:
                 raise HarnessError(f"no answer from the target: {exc}") from exc
             except ReplayMiss as exc:
-                raise HarnessError(
+                raise NotRecorded(
                     f"not in the recording: {exc}. The check now sends a request the cassette does not "
                     "hold; re-record this target (oai-conformance run ... --record)"
                 ) from exc

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from tests.fake.completions import Completion, Knobs
 from tests.fake.errors import ApiError, invalid
-from tests.fake.registry import deviation
+from tests.fake.registry import State, deviation
 from tests.fake.request import ChatRequest
+from tests.fake.wire import HttpCtx
 
 
 @deviation("fields.max_tokens_ignored", "max_tokens does not cut the output", on="request")
@@ -91,4 +93,31 @@ def _logit_bias_ignored(req: ChatRequest) -> ChatRequest:
 def _user_rejected(req: ChatRequest) -> ApiError | None:
     if "user" in req.raw:
         return invalid("user", "Unrecognized request argument supplied: user")
+    return None
+
+
+@deviation("fields.usage_wrong_when_n_gt_1", "with n > 1, usage.total_tokens counts the first choice only",
+           on="chat_body")
+def _usage_wrong_when_n_gt_1(body: dict[str, Any], req: ChatRequest) -> dict[str, Any]:
+    if req.n > 1:
+        u = body["usage"]
+        u["total_tokens"] = u["prompt_tokens"] + u["completion_tokens"] // req.n
+    return body
+
+
+_NUMERIC = ("temperature", "top_p", "n", "max_tokens", "presence_penalty", "frequency_penalty", "seed", "top_logprobs")
+
+
+@deviation("fields.numeric_strings_accepted", "numbers sent as strings (\"0.5\") are coerced, as pydantic's lax "
+           "mode does, instead of rejected", on="intercept")
+def _numeric_strings(ctx: HttpCtx, state: State) -> None:
+    # Validation runs before every other hook, so coercing means rewriting the parsed body in place.
+    if isinstance(ctx.body, dict):
+        for name in _NUMERIC:
+            value = ctx.body.get(name)
+            if isinstance(value, str):
+                try:
+                    ctx.body[name] = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+                except ValueError:
+                    pass
     return None

@@ -1,0 +1,98 @@
+"""What a property works with: generated examples, judgements, per-endpoint specs and the budget of a run."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import strategies as st
+
+from conformance.context import PropertySettings
+
+if TYPE_CHECKING:
+    from conformance.model import Exchange
+
+DEFAULT_EXAMPLES = 8
+DEFAULT_TOKENS = 4000
+EXPLORE_EXAMPLES = 100
+EXPLORE_TOKENS = 100_000
+# Shrinking stops once it has sent this many requests past the first failure (a request is a server's time):
+# a failure found among a few optional fields takes about a dozen requests to shrink to its minimum.
+SHRINK_PER_EXAMPLE = 2
+EXPLORE_SHRINK_REQUESTS = 60
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much one property may spend, and how it draws."""
+
+    examples: int
+    shrink_requests: int
+    tokens: int
+    seed: int | None  # None: derandomized from the check id; else explore's random seed
+    explore: bool
+    max_features: int  # optional fields per valid example
+    context_fields: int  # valid optional fields around the one defect of an invalid example
+
+
+def budget(settings: PropertySettings, explore_seed: int | None = None) -> Budget:
+    """The budget of one property from the run's settings (explore: randomized, bigger)."""
+    if settings.explore:
+        examples = settings.examples or EXPLORE_EXAMPLES
+        return Budget(examples, max(EXPLORE_SHRINK_REQUESTS, examples), settings.token_budget or EXPLORE_TOKENS,
+                      explore_seed, True, 5, 2)
+    examples = settings.examples or DEFAULT_EXAMPLES
+    return Budget(examples, SHRINK_PER_EXAMPLE * examples, settings.token_budget or DEFAULT_TOKENS, None, False, 3, 0)
+
+
+def stable_seed(check_id: str) -> int:
+    """A seed that depends on the check id only, so editing the code around a property keeps its examples."""
+    return zlib.crc32(check_id.encode())
+
+
+@dataclass(frozen=True)
+class Example:
+    """One generated request and what it is, in words a report can use."""
+
+    body: dict[str, Any]
+    label: str  # e.g. "temperature 3 (out of range: above the maximum 2)" or "n, stop"
+    plain: bool = False  # the plainest request there is: rejecting it is never "unsupported"
+    field: str | None = None  # the field an invalid example breaks
+
+    @property
+    def stream(self) -> bool:
+        """Whether the request asks for a stream."""
+        return self.body.get("stream") is True
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What one answer shows: a failure (its class keeps distinct bugs apart), an observation, a harness problem."""
+
+    failure: str | None = None
+    key: str = ""
+    observation: str | None = None
+    harness: str | None = None
+    deviations: tuple[str, ...] = ()  # tolerated spec violations, noted on the check
+
+
+OK = Judgement()
+Judge = Callable[[Example, "Exchange"], Judgement]
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """Everything a property needs about one endpoint; adding an endpoint is adding one of these."""
+
+    name: str  # short, for check ids: prop.<name>.valid_requests
+    path: str
+    request_schema: str
+    response_schema: str
+    valid: Callable[[str, Budget], st.SearchStrategy[Example]]  # (model, budget) -> examples
+    invalid: Callable[[str, Budget], st.SearchStrategy[Example]]
+    # Valid requests sent first in every run, each minimal: one per dimension every invariant turns on.
+    seeds: Callable[[str], list[Example]]
+    judge_valid: Judge
+    judge_invalid: Judge
