@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conformance.checks.fields import stop_words
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 
@@ -66,6 +67,19 @@ def test_n_usage_counts_both_choices(conformant: str) -> None:
     """The conformant fake's usage sums both choices: no deviation is noted."""
     result = run_checks(conformant, "fields.n.choices")["fields.n.choices"]
     assert result.deviations == ()
+
+
+def test_stop_list_keeps_a_word_between_its_two_strings() -> None:
+    """Adjacent words ('the story') would make 'kept the first' and 'honoured only the second' look alike."""
+    word, later = stop_words('I\'m glad you\'re enjoying the story of the "Lion\'s Roar')
+    assert (word, later) == ("the", "Lion")
+
+
+def test_a_kept_stop_string_is_named_as_such() -> None:
+    """A server that keeps the stop string fails both stop checks for that reason, not for reading stop[0] only."""
+    with FakeServer(deviations={"fields.stop_included"}) as srv:
+        results = run_checks(srv.base_url, "fields.stop.*")
+    assert all("includes the stop string" in r.reason for r in results.values()), {k: r.reason for k, r in results.items()}
 
 
 @pytest.mark.parametrize("deviation", sorted(CASES))

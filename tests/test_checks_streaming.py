@@ -6,8 +6,9 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -118,8 +119,8 @@ def _buffered_reply() -> bytes:
     return _http(body, "text/event-stream")
 
 
-def _read_request(conn: socket.socket) -> None:
-    """Read a whole request, so closing afterwards is a clean FIN and not a reset."""
+def _read_request(conn: socket.socket) -> bytes:
+    """Read a whole request, so closing afterwards is a clean FIN and not a reset; returns its body."""
     data = b""
     while b"\r\n\r\n" not in data:
         data += conn.recv(65536)
@@ -127,11 +128,12 @@ def _read_request(conn: socket.socket) -> None:
     length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")), 0)
     while len(body) < length:
         body += conn.recv(65536)
+    return body
 
 
 @contextmanager
-def _server(parts: list[bytes], pause_s: float = 0.0) -> Iterator[str]:
-    """Answer every request by writing `parts` with a pause between them, then hang up."""
+def _server(parts: list[bytes] | Callable[[bytes], list[bytes]], pause_s: float = 0.0) -> Iterator[str]:
+    """Answer every request by writing `parts` (or what they make of its body) with a pause between them."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(8)
@@ -146,8 +148,8 @@ def _server(parts: list[bytes], pause_s: float = 0.0) -> Iterator[str]:
                 continue
             with conn:
                 conn.settimeout(5)
-                _read_request(conn)
-                for i, part in enumerate(parts):
+                body = _read_request(conn)
+                for i, part in enumerate(parts(body) if callable(parts) else parts):
                     if i:
                         time.sleep(pause_s)
                     conn.sendall(part)
@@ -215,3 +217,67 @@ def test_invalid_streamed_requests_all_answered_normally_skip() -> None:
     with _server([_http(body, "text/event-stream")]) as url:
         outcome, reason = _run_one(url, "stream.error.invalid_request")
     assert outcome is Outcome.SKIP, reason
+
+
+def _answering(text_for: Callable[[dict[str, Any]], str], *, null_keys: bool = True) -> Callable[[bytes], list[bytes]]:
+    """A chat server whose answer text text_for picks from the request, streamed or not.
+
+    null_keys=False leaves out the finish_reason key of chunks that have none, as transformers serve does.
+    """
+    def reply(raw: bytes) -> list[bytes]:
+        req = json.loads(raw)
+        text = text_for(req)
+        if not req.get("stream"):
+            return [_http(json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]}),
+                "application/json")]
+        base = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+        deltas = [({"role": "assistant", "content": text}, None), ({}, "stop")]
+        chunks: list[dict[str, Any]] = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": f}]}
+                                        for d, f in deltas]
+        for chunk in chunks if not null_keys else []:
+            chunk["choices"] = [{k: v for k, v in c.items() if v is not None} for c in chunk["choices"]]
+        return [_http("".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n", "text/event-stream")]
+    return reply
+
+
+def test_an_answer_that_depends_on_the_request_before_is_not_a_stream_mismatch() -> None:
+    """As llama-cpp-python's prompt cache: the same prompt twice in a row answers otherwise than after another.
+
+    The first stream (after nothing) and answer (after the stream) differ, but sent back to back the
+    stream and the non-streamed answer agree: streaming is not what changes the text.
+    """
+    last: list[str] = []
+
+    def text_for(req: dict[str, Any]) -> str:
+        prompt = json.dumps(req["messages"])
+        warm = last[-1:] == [prompt]
+        last.append(prompt)
+        return "warm answer" if warm else "cold answer"
+
+    with _server(_answering(text_for)) as url:
+        outcome, reason = _run_one(url, "stream.content.matches")
+    assert outcome is Outcome.PASS, reason
+    assert "'warm answer'" in reason and "chat.requests.isolated" in reason
+
+
+def test_content_matches_skips_when_temperature_zero_is_not_repeatable() -> None:
+    """Non-streamed answers that differ sent back to back leave nothing to compare the stream with."""
+    count = iter(range(100))
+    with _server(_answering(lambda req: f"answer {next(count)}")) as url:
+        outcome, reason = _run_one(url, "stream.content.matches")
+    assert outcome is Outcome.SKIP, reason
+    assert "not repeatable" in reason
+
+
+def test_an_absent_finish_reason_in_chunks_is_a_deviation_not_a_failure() -> None:
+    """The SDKs default a chunk's finish_reason to None, so leaving the key out breaks no client."""
+    with _server(_answering(lambda req: "hi", null_keys=False)) as url:
+        [chk] = select(all_checks(), "stream.chunk.schema")
+        run = Run(target_for(url), Client(target_for(url)))
+        try:
+            result = execute(chk, run)
+        finally:
+            run.close()
+    assert result.outcome is Outcome.PASS, result.reason
+    assert result.deviations == ("1 of 2 chunks omit choices[].finish_reason (clients read null)",)

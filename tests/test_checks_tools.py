@@ -9,6 +9,7 @@ from tests.fake import DEVIATIONS, FakeServer
 from tests.helpers import not_passed, run_checks
 
 PATTERN = "tools.*"
+GATE = "tools.required.tool_calls"
 CALL_SHAPE = ("tools.required.tool_calls", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
 ARGUMENTS = ("tools.required.arguments", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
 # The checks that need a server that does call tools: they skip where forcing a call gives text.
@@ -27,6 +28,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "tools.type_missing": dict.fromkeys(CALL_SHAPE, "fail"),
     "tools.unknown_name": {**dict.fromkeys(CALL_SHAPE, "fail"), "tools.stream.first_delta": "fail"},
     "tools.required_ignored": {"tools.required.tool_calls": "ignored", **dict.fromkeys(AFTER_REQUIRED, "skip")},
+    # The gate's 500 is reported once; named choices and tool results still get judged on their own.
+    "tools.required_500": {"tools.required.tool_calls": "fail", **dict.fromkeys(AFTER_REQUIRED, "skip")},
     "tools.named_ignored": {"tools.named.call": "ignored"},
     "tools.parallel_ignored": {"tools.parallel.disabled": "ignored"},
     "tools.tool_role_rejected": {"tools.result.round_trip": "unsupported"},
@@ -72,6 +75,16 @@ def test_tools_rejected_is_unsupported_once_and_skips_the_rest() -> None:
     assert set(outcomes.values()) == {"skip"}
     assert all("tools are not supported" in r.reason for k, r in results.items() if k in outcomes)
     assert {len(r.evidence) for r in results.values()} == {1}
+
+
+def test_a_failing_gate_is_reported_once() -> None:
+    """A 500 on tool_choice 'required' fails the gate only; the checks that need its calls skip, pointing at it."""
+    results = _results({"tools.required_500"})
+    assert results["tools.required.tool_calls"].reason.startswith("tools with tool_choice 'required': server error 500")
+    skipped = {k: r.reason for k, r in results.items() if r.outcome.value == "skip"}
+    assert set(skipped) == set(AFTER_REQUIRED)
+    assert all("see tools.required.tool_calls" in reason for reason in skipped.values()), skipped
+    assert not any("server error" in r.reason for k, r in results.items() if k not in skipped and k != GATE)
 
 
 def test_text_beside_tool_calls_is_a_deviation() -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import struct
 import zlib
 
 import pytest
 
-from conformance.checks.vision import CORRUPT_URL, VALID_URL, png
+from conformance.checks.vision import (
+    CORRUPT_URL,
+    PADDED_URL,
+    VALID_URL,
+    png,
+    url_read_as_text,
+)
 from tests.fake import FakeServer
 from tests.fake.images import image_digest
 from tests.helpers import not_passed, outcomes, run_checks
@@ -38,6 +45,28 @@ def test_the_png_is_a_valid_8x8_red_square() -> None:
     assert pixels == (b"\x00" + b"\xff\x00\x00" * 8) * 8
 
 
+def test_the_padded_png_has_the_same_pixels_in_a_much_longer_url() -> None:
+    """The comparison image differs from the valid one only by a tEXt chunk, which decoders skip."""
+    padded = _chunks(base64.b64decode(PADDED_URL.split(",", 1)[1]))
+    assert [k for k, _ in padded] == [b"IHDR", b"tEXt", b"IDAT", b"IEND"]
+    plain = dict(_chunks(png()))
+    assert dict(padded)[b"IHDR"] == plain[b"IHDR"]
+    assert zlib.decompress(dict(padded)[b"IDAT"]) == zlib.decompress(plain[b"IDAT"])
+    assert len(PADDED_URL) > 4 * len(VALID_URL)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "padded_tokens", "as_text"),
+    [
+        (600, 600, False),  # a vision encoder: same pixels, same image tokens
+        (600, 610, False),  # a little noise in how a server counts is not the URL's length
+        (210, 568, True),  # llama-cpp-python chatml-function-calling: 448 more characters, 358 more tokens
+    ],
+)
+def test_url_read_as_text_follows_the_url_length(tokens: int, padded_tokens: int, as_text: bool) -> None:
+    assert url_read_as_text(tokens, padded_tokens, 448) is as_text
+
+
 def test_the_fake_decodes_the_valid_image_and_refuses_the_corrupt_one() -> None:
     assert image_digest(VALID_URL)
     with pytest.raises(ValueError):
@@ -62,6 +91,9 @@ def test_conformant_fake_passes_every_vision_check() -> None:
         ("vision.corrupt_500", {"vision.image_url.corrupt": "fail"}),
         # Valid images visibly reach the fake's model, so answering a corrupt one is broken, not ignored.
         ("vision.corrupt_200", {"vision.image_url.corrupt": "fail"}),
+        # The data URL is read as text (prompt tokens grow with its length): no image is ever seen, so
+        # neither answering a valid image nor a corrupt one shows anything but the input being ignored.
+        ("vision.url_as_text", {"vision.image_url.data_url": "ignored", "vision.image_url.corrupt": "ignored"}),
     ],
 )
 def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
@@ -70,3 +102,11 @@ def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str
     assert {k: got[k] for k in expected} == expected
     others = {k: v for k, v in got.items() if k not in expected and v != "pass"}
     assert others == {}, f"{deviation} also changed {others}"
+
+
+def test_a_url_read_as_text_is_named_in_the_reason() -> None:
+    """Tokens that grow with the URL are the evidence, and the reasons say so."""
+    with FakeServer(deviations={"vision.url_as_text"}) as srv:
+        results = run_checks(srv.base_url, VISION)
+    for key in ("vision.image_url.data_url", "vision.image_url.corrupt"):
+        assert "the data URL was read as text" in results[key].reason, results[key].reason

@@ -18,15 +18,20 @@ FIELD = "messages.content.image_url"
 QUESTION = "What color is this image? Answer with one word."
 
 
-def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (255, 0, 0)) -> bytes:
-    """A valid, uncompressed-colour PNG of one solid colour, built without an imaging library."""
+def png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (255, 0, 0), comment: str = "") -> bytes:
+    """A valid, uncompressed-colour PNG of one solid colour, built without an imaging library.
+
+    A comment goes into a tEXt chunk: decoders skip it, so the pixels stay the same.
+    """
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     row = b"\x00" + bytes(rgb) * width  # filter type 0 before every scanline
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+    text = chunk(b"tEXt", b"Comment\x00" + comment.encode("latin-1")) if comment else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text + chunk(b"IDAT", zlib.compress(row * height))
+            + chunk(b"IEND", b""))
 
 
 def data_url(data: bytes, mime: str = "image/png") -> str:
@@ -35,6 +40,13 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
 
 
 VALID_URL = data_url(png())
+# The same pixels with a text chunk that makes the data URL ~4x longer (varied text: base64 of it
+# tokenizes at roughly one token per 1-2 characters, where a repeated letter would compress into few).
+PADDED_URL = data_url(png(comment=" ".join(f"line {i}: this chunk is text that decoders never show as pixels;"
+                                           for i in range(5))))
+# Same pixels cost the same image tokens; a URL read as text costs about one token per one or two
+# characters (SmolLM2 on llama-cpp-python: 358 tokens for 448). One per 20 sits far from both.
+TEXT_TOKENS_PER_CHAR = 1 / 20
 # Declared PNG, valid base64, but a truncated signature then junk: every decoder rejects it.
 CORRUPT_URL = data_url(b"\x89PNG\r\n" + b"oai-conformance: this is not image data " * 4)
 
@@ -56,6 +68,24 @@ def _prompt_tokens(body: Any) -> int | None:
     return n if isinstance(n, int) and not isinstance(n, bool) else None
 
 
+def url_read_as_text(tokens: int, padded_tokens: int, extra_chars: int) -> bool:
+    """True when a longer data URL of the same pixels costs prompt tokens in step with its length."""
+    return padded_tokens - tokens > extra_chars * TEXT_TOKENS_PER_CHAR
+
+
+def _as_text(ctx: CheckContext, with_image: int, without: int) -> str | None:
+    """Why the image's tokens are those of its data URL read as text (None when they are not)."""
+    # A chat template that stringifies array content tokenizes the base64 as words: tokens are
+    # added although no image was decoded (llama-cpp-python's chatml-function-calling does this).
+    padded = ctx.chat(messages=_messages({"url": PADDED_URL}))
+    tokens = _prompt_tokens(padded.response_body) if padded.status == 200 else None
+    extra = len(PADDED_URL) - len(VALID_URL)
+    if tokens is None or not url_read_as_text(with_image, tokens, extra):
+        return None
+    return (f"the data URL was read as text: the image adds {with_image - without} prompt token(s), and the "
+            f"same pixels in a data URL {extra} characters longer add {tokens - with_image} more")
+
+
 def _seen(ctx: CheckContext, body: dict[str, Any]) -> tuple[bool | None, str]:
     """Whether the image reached the model, judged against the same text sent alone."""
     text_only = ctx.chat(messages=_messages(None))
@@ -63,6 +93,9 @@ def _seen(ctx: CheckContext, body: dict[str, Any]) -> tuple[bool | None, str]:
         return None, f"the text-only comparison request gave {text_only.status}"
     with_image, without = _prompt_tokens(body), _prompt_tokens(text_only.response_body)
     if with_image is not None and without is not None and with_image > without:
+        as_text = _as_text(ctx, with_image, without)
+        if as_text is not None:
+            return False, as_text
         return True, f"the image adds {with_image - without} prompt token(s)"
     # At temperature 0 the same input gives the same output: a different answer proves a different input.
     answer, plain = _shape.text(body), _shape.text(text_only.response_body)
@@ -89,7 +122,7 @@ def image_data_url(ctx: CheckContext) -> str:
     answer = _shape.text(body)
     seen, why = _seen(ctx, body)
     if seen is False:
-        raise Ignored(f"the image was accepted but dropped: {why}")
+        raise Ignored(f"the image was accepted but did not reach the model: {why}")
     if seen is None:
         ctx.deviations.append(f"cannot tell whether the image reached the model: {why}")
     ctx.note(answer=answer, mentions_red="red" in answer.lower())

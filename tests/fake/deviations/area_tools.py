@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from tests.fake.completions import Completion
-from tests.fake.errors import ACCEPT, ApiError, bad_value, invalid
+from tests.fake.errors import ACCEPT, ApiError, bad_value, invalid, server_error
 from tests.fake.model import scripted_tokens
 from tests.fake.registry import deviation
 from tests.fake.request import ChatRequest
@@ -117,3 +117,10 @@ def _unknown_choice_accepted(err: ApiError, ctx: HttpCtx) -> Any:
 @deviation("tools.rejected", "any request with tools gets a 400 'tools are not supported'", on="check")
 def _tools_rejected(req: ChatRequest) -> ApiError | None:
     return invalid("tools", "tools are not supported", "unsupported_parameter") if req.tools else None
+
+
+@deviation("tools.required_500", "tool_choice 'required' gets a 500; 'auto', 'none' and named choices work",
+           on="check")
+def _required_500(req: ChatRequest) -> ApiError | None:
+    # llama-cpp-python's chatml-function-calling asserts tool_choice == "auto" after the named case.
+    return server_error() if req.tools and req.tool_choice == "required" else None

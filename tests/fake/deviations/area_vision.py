@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tests.fake.errors import ACCEPT, ApiError, invalid, server_error
-from tests.fake.registry import deviation
+from tests.fake.registry import also, deviation
 from tests.fake.request import ChatRequest
 from tests.fake.wire import HttpCtx
 
@@ -34,3 +35,23 @@ def _detail_rejected(req: ChatRequest) -> ApiError | None:
         if any(isinstance(p.get("image_url"), dict) and "detail" in p["image_url"] for p in parts):
             return invalid(f"messages[{i}].content", "Unrecognized field 'detail' in image_url.")
     return None
+
+
+@deviation("vision.url_as_text", "image_url parts are stringified: the data URL is read as text, never decoded",
+           on="request")
+def _url_as_text(req: ChatRequest) -> ChatRequest:
+    # As llama-cpp-python's chatml-function-calling: the parts are pasted into the prompt, so the
+    # base64 costs prompt tokens (a piece per two characters, about what a BPE makes of it).
+    messages = []
+    for msg, raw in zip(req.messages, req.raw.get("messages") or []):
+        content = raw.get("content") if isinstance(raw, dict) else None
+        parts: list[Any] = content if isinstance(content, list) else []
+        urls = [p["image_url"].get("url") for p in parts if isinstance(p, dict) and isinstance(p.get("image_url"), dict)]
+        pieces = [u[k:k + 2] for u in urls if isinstance(u, str) for k in range(0, len(u), 2)]
+        messages.append(replace(msg, text=" ".join([msg.text, *pieces]), images=()) if pieces else msg)
+    return replace(req, messages=tuple(messages))
+
+
+@also("vision.url_as_text", on="map_error")
+def _url_never_decoded(err: ApiError, ctx: HttpCtx) -> Any:
+    return ACCEPT if err.kind == "image" else err
