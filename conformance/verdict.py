@@ -28,6 +28,10 @@ class HarnessError(Verdict):
     outcome = Outcome.ERROR
 
 
+class NotRecorded(HarnessError):
+    """Replaying: the recording holds no answer to a request this check sends."""
+
+
 class Unsupported(Verdict):
     """The server rejected the feature clearly (a 4xx with an error body)."""
 

@@ -32,6 +32,7 @@ def test_conformant_fake_passes_every_chat_check() -> None:
         ("chat.content_parts_rejected", {"chat.messages.content_parts": "unsupported"}),
         ("chat.unknown_field_rejected", {"chat.request.unknown_field": "unsupported"}),
         ("chat.multi_turn_ignored", {"chat.messages.multi_turn": "fail"}),
+        ("chat.state_leaks", {"chat.requests.isolated": "fail", "chat.messages.content_parts": "fail"}),
     ],
 )
 def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:

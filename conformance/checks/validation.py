@@ -9,7 +9,7 @@ from typing import Any
 from conformance.context import CHAT, OMIT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import CheckFn, check
-from conformance.verdict import Fail, HarnessError
+from conformance.verdict import Fail, HarnessError, NotRecorded
 
 FEATURE = "Input validation"
 MALFORMED = b'{"model": '
@@ -118,6 +118,8 @@ def server_survives(ctx: CheckContext) -> str:
         try:
             send()
             ex = ctx.chat(cache=False)
+        except NotRecorded:
+            raise
         except HarnessError as exc:
             # Here a server that stops answering is the finding, not a harness problem.
             raise Fail(f"around {what} the server stopped answering: {exc.reason}") from exc

@@ -30,6 +30,11 @@ def _limit(**fields: Any) -> Probe:
     return probe
 
 
+def _usage_adds_up(body: dict[str, Any]) -> bool:
+    u = body["usage"]
+    return bool(u["total_tokens"] == u["prompt_tokens"] + u["completion_tokens"])
+
+
 def _stop(api: Api) -> Any:
     resp = api.chat(messages=[{"role": "user", "content": EXACT}], stop=["three"])
     return resp.status_code, resp.json()["choices"][0]["message"]["content"] if resp.status_code == 200 else None
@@ -46,6 +51,12 @@ def _same_twice(**fields: Any) -> Probe:
 
 def _multi_turn(api: Api) -> Any:
     return api.content(messages=_HISTORY_A + [_LAST]) == api.content(messages=_HISTORY_B + [_LAST])
+
+
+def _leaks(api: Api) -> Any:
+    plain = api.content()
+    api.content(messages=_HISTORY_A + [_LAST])
+    return api.content() == plain
 
 
 def _chunks(**fields: Any) -> Probe:
@@ -95,6 +106,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                                                                         "text": "Hi"}]}])),
     "chat.unknown_field_rejected": ({}, _status(some_vendor_extension=True)),
     "chat.multi_turn_ignored": ({}, _multi_turn),
+    "chat.state_leaks": ({}, _leaks),
     # fields
     "fields.max_tokens_ignored": ({}, _limit(max_tokens=3)),
     "fields.max_tokens_off_by_one": ({}, _limit(max_tokens=3)),
@@ -112,6 +124,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                  == api.content()),
     "fields.logit_bias_ignored": ({}, lambda api: api.content(logit_bias={str(_THE): 100}).split().count("the")),
     "fields.user_rejected": ({}, _status(user="user-1234")),
+    "fields.usage_wrong_when_n_gt_1": ({}, lambda api: [_usage_adds_up(api.body(n=k)) for k in (1, 2)]),
+    "fields.numeric_strings_accepted": ({}, _status(temperature="0.5")),
     # streaming
     **{f"stream.{n}": ({}, framing) for n in ("no_done", "data_after_done", "wrong_content_type",
                                                "no_space_after_data", "keepalive_comments", "crlf_frames",
@@ -144,6 +158,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "tools.unknown_choice_accepted": ({}, _status(tools=TOOLS, tool_choice={"type": "function",
                                                                              "function": {"name": "nope"}})),
     "tools.rejected": ({}, _status(tools=TOOLS)),
+    "tools.required_500": ({}, _status(**_REQUIRED)),
     # logprobs
     **{f"logprobs.{n}": ({}, lambda api: logprob_shape(api.body(**_LOGPROBS)))
        for n in ("ignored", "legacy_shape", "positive", "top_count_wrong", "tokens_mismatch")},
@@ -155,4 +170,5 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "vision.corrupt_500": ({}, _status(messages=[image_message(CORRUPT_URL)])),
     "vision.corrupt_200": ({}, _status(messages=[image_message(CORRUPT_URL)])),
     "vision.detail_rejected": ({}, _status(messages=[image_message(PNG_URL, detail="low")])),
+    "vision.url_as_text": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
 }

@@ -114,3 +114,15 @@ def _unknown_field_rejected(req: ChatRequest) -> ApiError | None:
 def _multi_turn_ignored(req: ChatRequest) -> ChatRequest:
     last_user = [m for m in req.messages if m.role == "user"][-1:]
     return replace(req, messages=tuple(last_user)) if last_user else req
+
+
+_previous: dict[str, Any] = {"messages": None}
+
+
+@deviation("chat.state_leaks", "the previous request's conversation leaks into the next one when they differ "
+           "(a prompt cache reused wrongly, as llama-cpp-python does)", on="request")
+def _state_leaks(req: ChatRequest) -> ChatRequest:
+    prev, _previous["messages"] = _previous["messages"], req.messages
+    if prev is None or prev == req.messages:
+        return req
+    return replace(req, messages=tuple(prev) + tuple(req.messages))
