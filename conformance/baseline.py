@@ -31,7 +31,9 @@ class Comparison:
 def compare(baseline: dict[str, Any], current: dict[str, Any]) -> Comparison:
     """Compare two results documents check by check."""
     old = {c["id"]: c for c in baseline.get("checks", [])}
-    worse, better, new = [], [], []
+    worse: list[Change] = []
+    better: list[Change] = []
+    new: list[str] = []
     for c in current["checks"]:
         before = old.get(c["id"])
         if before is None:

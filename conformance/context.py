@@ -162,6 +162,17 @@ class CheckContext:
             raise HarnessError(f"{what}: {status} (busy, rate limited or not ready): {error_message(ex.response_body)}")
         raise Fail(f"{what}: server error {status} on a well-formed request: {error_message(ex.response_body)}")
 
+    def expect_rejected(self, ex: Exchange, what: str) -> str:
+        """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted."""
+        status = ex.status or 0
+        if 200 <= status < 300:
+            raise Fail(f"{what} was accepted with {status}: the invalid value is silently ignored")
+        if not 400 <= status < 500:
+            raise Fail(f"{what} gave {status}, not a 4xx")
+        if not has_envelope(ex.response_body):
+            self.deviations.append(f"{status} without the OpenAI error envelope: {str(ex.response_body)[:120]}")
+        return f"rejected with {status}"
+
     def expect_stream(self, ex: Exchange, what: str) -> sse.Stream:
         """The parsed SSE stream of a 2xx streamed answer (framing problems are in .problems)."""
         body = self.expect_ok(ex, what)

@@ -162,8 +162,9 @@ def joined(content: list[dict[str, Any]]) -> tuple[str, bytes | None]:
     """The tokens of a logprobs.content list concatenated, as text and (when every token has them) as bytes."""
     text = "".join(str(t.get("token", "")) for t in content)
     raw = [t.get("bytes") for t in content]
-    if all(isinstance(b, list) and all(isinstance(x, int) and 0 <= x < 256 for x in b) for b in raw):
-        return text, bytes(x for b in raw for x in b)
+    lists = [b for b in raw if isinstance(b, list)]
+    if len(lists) == len(raw) and all(isinstance(x, int) and 0 <= x < 256 for b in lists for x in b):
+        return text, bytes(x for b in lists for x in b)
     return text, None
 
 

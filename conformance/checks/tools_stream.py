@@ -58,7 +58,8 @@ def accumulate(chunks: tuple[Any, ...]) -> Streamed:
                 continue
             if choice.get("finish_reason") is not None:
                 finish.append(choice["finish_reason"])
-            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            raw_delta = choice.get("delta")
+            delta: dict[str, Any] = raw_delta if isinstance(raw_delta, dict) else {}
             if isinstance(delta.get("content"), str):
                 content += delta["content"]
             entries = delta.get("tool_calls") or []
@@ -118,7 +119,8 @@ def stream_first_delta(ctx: CheckContext) -> str:
         if problems:
             raise Fail("; ".join(problems))
         for later in call.later:
-            fn = later.get("function") if isinstance(later.get("function"), dict) else {}
+            raw_fn = later.get("function")
+            fn: dict[str, Any] = raw_fn if isinstance(raw_fn, dict) else {}
             for key, value in (("id", later.get("id")), ("function.name", fn.get("name"))):
                 if value in (None, ""):
                     continue
