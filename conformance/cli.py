@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, exitcodes, recording
+from conformance import __version__, baseline, bundled, exitcodes, options, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -16,42 +16,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"oai-conformance {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the checks against one target")
-    run.add_argument("--base-url", help="base URL of the target, e.g. http://127.0.0.1:8080/v1")
-    run.add_argument("--model", help="chat model id to test")
-    run.add_argument("--embedding-model", help="embedding model id, if the target serves one")
-    run.add_argument("--api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY)")
-    run.add_argument("--name", help="name of the target (default: host:port); names the report folder")
-    run.add_argument("--target-file", help="TOML file with a [target] table (command-line values win)")
+    options.add_to_command(run)
     run.add_argument("--output", help="report folder (default reports/<name>/)")
-    run.add_argument("--only", help="comma-separated glob patterns of check ids or feature names")
-    run.add_argument("--timeout", type=float, help="seconds to wait for one answer (default 60)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
-    run.add_argument("--record", nargs="?", const="", metavar="DIR",
-                     help="record every exchange as vcrpy cassettes, one per check (default cassettes/<name>/)")
-    run.add_argument("--replay", metavar="DIR", help="answer every request from a recorded folder; no network")
-    run.add_argument("--secret-header", action="append", default=[], metavar="NAME",
-                     help="a header to scrub from recordings (Authorization and API-key headers always are)")
-    run.add_argument("--secret-field", action="append", default=[], metavar="NAME",
-                     help="a JSON body field whose value is scrubbed from recordings")
-    run.add_argument("--server-version", help="the server's version, recorded in the results")
-    run.add_argument("--examples", type=_positive, metavar="N",
-                     help="generated requests per property check (default 8; 100 with --explore)")
-    run.add_argument("--token-budget", type=_positive, metavar="N",
-                     help="tokens one property check may spend (default 4000; 100000 with --explore)")
-    run.add_argument("--explore", action="store_true",
-                     help="property checks randomized with a bigger budget, for local bug hunting (not replayable)")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
     cmp.add_argument("results", nargs="+", help="results.json files or report folders")
     cmp.add_argument("--output", default="reports", help="folder for comparison.md/.html/.json (default reports/)")
     return p
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
@@ -67,24 +39,7 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         # Checks raise verdicts, never assert: rewriting every plugin's asserts only costs start-up time.
         "--assert=plain", "-rfE", "-v" if args.verbose else "-q",
     ]
-    for h in args.secret_header:
-        argv += ["--oai-secret-header", h]
-    for f in args.secret_field:
-        argv += ["--oai-secret-field", f]
-    pairs = {
-        "--oai-record": args.record, "--oai-replay": args.replay, "--oai-server-version": args.server_version,
-        "--oai-base-url": args.base_url, "--oai-model": args.model,
-        "--oai-embedding-model": args.embedding_model, "--oai-api-key-env": args.api_key_env,
-        "--oai-name": args.name, "--oai-target": args.target_file, "--oai-only": args.only,
-        "--oai-timeout": None if args.timeout is None else str(args.timeout),
-        "--oai-examples": None if args.examples is None else str(args.examples),
-        "--oai-token-budget": None if args.token_budget is None else str(args.token_budget),
-    }
-    for flag, value in pairs.items():
-        if value is not None:
-            argv += [flag, value]
-    if args.explore:
-        argv.append("--oai-explore")
+    return argv + options.to_pytest(args)
     return argv
 
 

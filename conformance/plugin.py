@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__, exitcodes
+from conformance import __version__, exitcodes, options
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target
 from conformance.context import PropertySettings, Run
@@ -72,24 +72,8 @@ class _State:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Target options, prefixed so they cannot clash with other plugins (pytest-base-url has --base-url)."""
     g = parser.getgroup("oai-conformance", "OpenAI-compatibility conformance checks")
-    g.addoption("--oai-base-url", help="base URL of the target, e.g. http://127.0.0.1:8080/v1")
-    g.addoption("--oai-model", help="chat model id to test")
-    g.addoption("--oai-embedding-model", help="embedding model id, if the target serves one")
-    g.addoption("--oai-api-key-env", help="environment variable holding the API key (default OPENAI_API_KEY)")
-    g.addoption("--oai-name", help="a name for the target (report folder, report titles)")
-    g.addoption("--oai-target", help="TOML target file with a [target] table")
-    g.addoption("--oai-timeout", type=float, help="seconds to wait for one answer (default 60)")
+    options.add_to_pytest(g)
     g.addoption("--oai-output", help="folder for results.json and checklist.md")
-    g.addoption("--oai-only", help="comma-separated glob patterns of check ids or feature names")
-    g.addoption("--oai-record", help="folder to write one vcrpy cassette per check into")
-    g.addoption("--oai-replay", help="a recorded folder to answer every request from (no network)")
-    g.addoption("--oai-secret-header", action="append", default=[], help="header to scrub from recordings")
-    g.addoption("--oai-secret-field", action="append", default=[], help="JSON field to scrub from recordings")
-    g.addoption("--oai-server-version", help="the server's version, recorded in the results")
-    g.addoption("--oai-examples", type=int, help="generated requests per property check (default 8)")
-    g.addoption("--oai-token-budget", type=int, help="tokens one property check may spend (default 4000)")
-    g.addoption("--oai-explore", action="store_true", default=False,
-                help="randomized property checks with a bigger budget, for local bug hunting")
 
 
 def _settings(config: pytest.Config) -> Settings:

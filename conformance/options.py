@@ -1,0 +1,100 @@
+"""The options the command and the pytest plugin share, defined once so the two never drift apart."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def positive(text: str) -> int:
+    """An integer of at least 1 (argparse type)."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: the command's flag, the plugin's --oai- flag, and how it takes values."""
+
+    flag: str
+    pytest_flag: str
+    help: str
+    kind: str = "value"  # value | list | switch
+    type: Callable[[str], Any] | None = None
+    metavar: str | None = None
+    cli_only: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dest(self) -> str:
+        """The argparse attribute of the command's flag."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for add_argument / addoption."""
+        kw: dict[str, Any] = {"help": self.help}
+        if self.kind == "list":
+            kw.update(action="append", default=[])
+        elif self.kind == "switch":
+            kw.update(action="store_true", default=False)
+        if self.type is not None:
+            kw["type"] = self.type
+        if self.metavar is not None:
+            kw["metavar"] = self.metavar
+        return kw
+
+
+SHARED: tuple[Option, ...] = (
+    Option("--base-url", "--oai-base-url", "base URL of the target, e.g. http://127.0.0.1:8080/v1"),
+    Option("--model", "--oai-model", "chat model id to test"),
+    Option("--embedding-model", "--oai-embedding-model", "embedding model id, if the target serves one"),
+    Option("--api-key-env", "--oai-api-key-env", "environment variable holding the API key (default OPENAI_API_KEY)"),
+    Option("--name", "--oai-name", "name of the target (default: host:port); names the report folder"),
+    Option("--target-file", "--oai-target", "TOML file with a [target] table (command-line values win)"),
+    Option("--only", "--oai-only", "comma-separated glob patterns of check ids or feature names"),
+    Option("--timeout", "--oai-timeout", "seconds to wait for one answer (default 60)", type=float),
+    Option("--record", "--oai-record", "record every exchange as vcrpy cassettes, one per check "
+           "(default cassettes/<name>/)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
+    Option("--replay", "--oai-replay", "answer every request from a recorded folder; no network", metavar="DIR"),
+    Option("--secret-header", "--oai-secret-header", "a header to scrub from recordings (Authorization and "
+           "API-key headers always are)", kind="list", metavar="NAME"),
+    Option("--secret-field", "--oai-secret-field", "a JSON body field whose value is scrubbed from recordings",
+           kind="list", metavar="NAME"),
+    Option("--server-version", "--oai-server-version", "the server's version, recorded in the results"),
+    Option("--examples", "--oai-examples", "generated requests per property check (default 8; 100 with --explore)",
+           type=positive, metavar="N"),
+    Option("--token-budget", "--oai-token-budget", "tokens one property check may spend (default 4000; "
+           "100000 with --explore)", type=positive, metavar="N"),
+    Option("--explore", "--oai-explore", "property checks randomized with a bigger budget, for local bug "
+           "hunting (not replayable)", kind="switch"),
+)
+
+
+def add_to_command(parser: argparse.ArgumentParser) -> None:
+    """Add the shared options to the command's `run` parser."""
+    for o in SHARED:
+        parser.add_argument(o.flag, **{**o.kwargs(), **o.cli_only})
+
+
+def add_to_pytest(group: Any) -> None:
+    """Add the shared options, --oai- prefixed, to a pytest option group."""
+    for o in SHARED:
+        group.addoption(o.pytest_flag, **o.kwargs())
+
+
+def to_pytest(args: argparse.Namespace) -> list[str]:
+    """The plugin's arguments for the values given on the command line."""
+    argv: list[str] = []
+    for o in SHARED:
+        value = getattr(args, o.dest)
+        if o.kind == "list":
+            for v in value:
+                argv += [o.pytest_flag, str(v)]
+        elif o.kind == "switch":
+            argv += [o.pytest_flag] if value else []
+        elif value is not None:
+            argv += [o.pytest_flag, str(value)]
+    return argv
