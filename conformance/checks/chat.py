@@ -85,16 +85,19 @@ def text_content(ctx: CheckContext) -> str:
 @check("chat.messages.system", feature=FEATURE, field="messages.role.system", required=True,
        behavior="A system message before the user turn is accepted")
 def system_role(ctx: CheckContext) -> str:
-    msgs = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
-    body = ctx.expect_ok(ctx.chat(messages=msgs), "a system message")
-    return f"answered {_shape.text(body)!r}"
+    return _instructed(ctx, "system")
 
 
 @check("chat.messages.developer", feature=FEATURE, field="messages.role.developer",
        behavior="The developer role (newer name of system) is accepted")
 def developer_role(ctx: CheckContext) -> str:
-    msgs = [{"role": "developer", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
-    body = ctx.expect_ok(ctx.chat(messages=msgs), "a developer message")
+    return _instructed(ctx, "developer")
+
+
+def _instructed(ctx: CheckContext, role: str) -> str:
+    """An instruction turn in the given role, then the user turn: answered with text."""
+    msgs = [{"role": role, "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
+    body = ctx.expect_ok(ctx.chat(messages=msgs), f"a {role} message")
     return f"answered {_shape.text(body)!r}"
 
 
