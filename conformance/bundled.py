@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +41,44 @@ def write_comparison(docs: list[dict[str, Any]], out: Path) -> list[Path]:
     return paths
 
 
+def _replay_group(folders: list[Path], out: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "conformance.bundled", str(out), *map(str, folders), "--", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
 def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Replay every bundled recording into out/<name>/; returns the results and any that failed to run."""
     docs, problems = [], []
-    for folder in recordings():
-        dest = out / folder.name
-        cmd = [sys.executable, "-m", "conformance", "run", "--replay", str(folder), "--output", str(dest),
-               *(extra or [])]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if not (dest / "results.json").exists():
-            problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): {proc.stderr[-500:]}")
-            continue
-        doc = results.load(dest)
-        docs.append(doc)
-        print(f"  {folder.name}: " + ", ".join(f"{n} {k}" for k, n in doc["summary"].items() if n)
-              + f" -> {dest / 'checklist.md'}")
+    folders = recordings()
+    # A process per core, each replaying its share one after the other: start-up (imports) is most of
+    # a replay's cost, so it is paid once per process rather than once per recording.
+    n = max(1, min(len(folders), os.cpu_count() or 1))
+    groups = [folders[i::n] for i in range(n)]
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        procs = {id(g): pool.submit(_replay_group, g, out, extra or []) for g in groups}
+        ends = {f: procs[id(g)] for g in groups for f in g}
+        for folder in folders:
+            proc, dest = ends[folder].result(), out / folder.name
+            if not (dest / "results.json").exists():
+                problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): {proc.stderr[-500:]}")
+                continue
+            doc = results.load(dest)
+            docs.append(doc)
+            print(f"  {folder.name}: " + ", ".join(f"{n} {k}" for k, n in doc["summary"].items() if n)
+                  + f" -> {dest / 'checklist.md'}")
     return docs, problems
+
+
+def _replay_here(argv: list[str]) -> int:
+    """Replay the given recordings one after the other in this process: OUT FOLDER... -- EXTRA..."""
+    from conformance import cli
+
+    cut = argv.index("--") if "--" in argv else len(argv)
+    out, folders, extra = Path(argv[0]), argv[1:cut], argv[cut + 1:]
+    for folder in folders:
+        cli.main(["run", "--replay", folder, "--output", str(out / Path(folder).name), *extra])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_replay_here(sys.argv[1:]))

@@ -130,14 +130,16 @@ def pytest_configure(config: pytest.Config) -> None:
             target = build_target(_settings(config))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    client = Client(target)
     secrets = _secrets(config, recorded)
     if replay_dir:
         tape = Replayer(Path(replay_dir), secrets)
+        client = Client(target, transport=tape.transport)
         client.miss_errors = tape.miss
-    elif record_dir:
-        tape = Recorder(Path(record_dir), secrets)
-        client.tap = tape.add
+    else:
+        client = Client(target)
+        if record_dir:
+            tape = Recorder(Path(record_dir), secrets)
+            client.tap = tape.add
     props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
                              config.getoption("--oai-explore"))
     run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException
-from vcr.persisters.filesystem import FilesystemPersister
-from vcr.request import Request as VcrRequest
-from vcr.serialize import serialize
-from vcr.serializers import jsonserializer
-
+from conformance import scope
 from conformance.http import REDACTED, SECRET_HEADERS
 from conformance.model import Wire
+from conformance.replay import CassetteMiss, ReplayTransport
+
+if TYPE_CHECKING:  # vcrpy is imported when recording only: it costs a quarter second at every start
+    from vcr.request import Request as VcrRequest
 
 TARGET_FILE = "target.json"
 PREFLIGHT = "preflight"
 # Bodies are stored decoded, so the headers that describe an encoding or a length no longer hold.
 _DROP_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "set-cookie"})
-MATCH_ON = ("method", "path", "query", "body")
 
 
 def cassette_path(folder: Path, check_id: str) -> Path:
@@ -72,28 +70,38 @@ class Recorder:
     def __init__(self, folder: Path, secrets: Secrets) -> None:
         self.folder = folder
         self.secrets = secrets
-        self._wires: list[Wire] = []
-        self._cached: list[tuple[str, bool, Wire]] = []
+        # Per check: checks may run concurrently, each thread tagged with its check (conformance.scope).
+        self._wires: dict[str, list[Wire]] = {}
+        self._cached: dict[str, list[tuple[str, bool, Wire]]] = {}
+        self._lock = threading.Lock()
 
     def add(self, wire: Wire) -> None:
         """Keep one exchange the current check sent over the wire."""
-        self._wires.append(wire)
+        with self._lock:
+            self._wires.setdefault(scope.current() or "", []).append(wire)
 
     def add_cached(self, key: str, stream: bool, wire: Wire | None) -> None:
         """Keep one exchange the current check took from the run cache."""
         if wire is not None:
-            self._cached.append((key, stream, wire))
+            with self._lock:
+                self._cached.setdefault(scope.current() or "", []).append((key, stream, wire))
 
     @contextmanager
     def cassette(self, check_id: str) -> Iterator[None]:
-        """Record everything inside the block into this check's cassette."""
-        self._wires, self._cached = [], []
+        """Record everything inside the block (in this thread) into this check's cassette."""
+        with self._lock:
+            self._wires[check_id], self._cached[check_id] = [], []
         try:
-            yield
+            with scope.within(check_id):
+                yield
         finally:
-            self._save(check_id)
+            with self._lock:
+                wires, cached = self._wires.pop(check_id), self._cached.pop(check_id)
+            self._save(check_id, wires, cached)
 
     def _pair(self, w: Wire) -> tuple[VcrRequest, dict[str, Any]]:
+        from vcr.request import Request as VcrRequest
+
         req = self.secrets.request(VcrRequest(w.method, w.url, w.request_body, dict(w.request_headers)))
         headers: dict[str, list[str]] = {}
         for k, v in w.response_headers:
@@ -104,10 +112,14 @@ class Recorder:
         body = scrub_body(w.response_body, self.secrets.fields)
         return req, {"status": {"code": w.status, "message": w.reason}, "headers": headers, "body": {"string": body}}
 
-    def _save(self, check_id: str) -> None:
-        pairs = [self._pair(w) for w in self._wires]
+    def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]]) -> None:
+        from vcr.persisters.filesystem import FilesystemPersister
+        from vcr.serialize import serialize
+        from vcr.serializers import jsonserializer
+
+        pairs = [self._pair(w) for w in wires]
         cached = []
-        for key, stream, w in self._cached:
+        for key, stream, w in hits:
             req, resp = self._pair(w)
             cached.append({"key": key, "stream": stream, "interaction": json.loads(
                 serialize({"requests": [req], "responses": [resp]}, jsonserializer))["interactions"][0]})
@@ -122,30 +134,21 @@ class Recorder:
 class Replayer:
     """Answers each check from its own cassette; a request not recorded fails without touching the network."""
 
-    miss = (CannotOverwriteExistingCassetteException,)
+    miss = (CassetteMiss,)
 
     def __init__(self, folder: Path, secrets: Secrets) -> None:
         self.folder = folder
-        self._vcr = vcr.VCR(
-            serializer="json",
-            record_mode="none",
-            match_on=MATCH_ON,
-            before_record_request=secrets.request,
-            decode_compressed_response=False,
-        )
+        self.transport = ReplayTransport(folder, lambda body: scrub_body(body, secrets.fields))
 
     @contextmanager
     def cassette(self, check_id: str) -> Iterator[None]:
-        """Serve everything inside the block from this check's cassette."""
-        with self._vcr.use_cassette(str(cassette_path(self.folder, check_id))):
+        """Serve everything inside the block (in this thread) from this check's cassette."""
+        with scope.within(check_id):
             yield
 
     def cached(self, check_id: str) -> list[tuple[str, bool, Wire]]:
         """The exchanges this check took from the run cache when it was recorded."""
-        path = cassette_path(self.folder, check_id)
-        if not path.is_file():
-            return []
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        meta = self.transport.metadata(check_id)
         return [(c["key"], c["stream"], _wire(c["interaction"])) for c in meta.get("cached", [])]
 
 

@@ -53,6 +53,11 @@ def schema(name: str) -> dict[str, Any]:
     return copy.deepcopy(_load(name))
 
 
+def shared(name: str) -> dict[str, Any]:
+    """The named schema document itself, loaded once: for readers that never modify it (no copy)."""
+    return _load(name)
+
+
 def provenance(namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
     """Return the PROVENANCE.json record of where a namespace's schemas came from."""
     return json.loads((schema_dir() / namespace / "PROVENANCE.json").read_text(encoding="utf-8"))

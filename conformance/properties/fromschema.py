@@ -186,7 +186,7 @@ def _merge(name: str, nodes: list[Node], root: Node) -> FieldSchema:
 @functools.cache
 def field_schema(schema_name: str, name: str) -> FieldSchema:
     """What the named schema allows for its top-level property `name`."""
-    root = schemas.schema(schema_name)
+    root = schemas.shared(schema_name)
     nodes = property_nodes(root, name)
     if not nodes:
         raise KeyError(f"{schema_name} has no property {name!r}")
@@ -195,7 +195,7 @@ def field_schema(schema_name: str, name: str) -> FieldSchema:
 
 def enum_of(schema_name: str, def_name: str, *path: str) -> tuple[Any, ...]:
     """The enum at a path inside one of the schema's $defs (e.g. a message's role)."""
-    root = schemas.schema(schema_name)
+    root = schemas.shared(schema_name)
     node: Any = root["$defs"][def_name]
     for step in path:
         node = _resolve(node, root)["properties"][step]
@@ -207,7 +207,7 @@ def enum_of(schema_name: str, def_name: str, *path: str) -> tuple[Any, ...]:
 
 def required_of(schema_name: str, def_name: str | None = None) -> tuple[str, ...]:
     """The required keys of the schema itself or of one of its $defs (allOf parts included)."""
-    root = schemas.schema(schema_name)
+    root = schemas.shared(schema_name)
     start: Any = root if def_name is None else root["$defs"][def_name]
     out: list[str] = []
 

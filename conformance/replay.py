@@ -1,0 +1,124 @@
+"""Replay at the client's own transport: answers each check from its vcrpy-format cassette, thread-safely.
+
+vcrpy patches httpx for the whole process, so one cassette at a time; checks running concurrently each
+need their own. This transport reads the same files and matches as the recordings were made to be
+matched (method, path, query, body compared as JSON when JSON), each recorded answer played once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from conformance import scope
+
+
+class CassetteMiss(Exception):
+    """The current check's cassette holds no (unplayed) answer to this request."""
+
+
+@dataclass
+class _Tape:
+    """One check's recorded interactions and which of them were played."""
+
+    interactions: list[dict[str, Any]]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    played: list[bool] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.played = [False] * len(self.interactions)
+
+
+def _json_or_raw(body: bytes, headers: Any) -> Any:
+    ctype = next((v for k, v in _header_items(headers) if k.lower() == "content-type"), "")
+    if "application/json" in ctype.lower() and body:
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+    return body
+
+
+def _header_items(headers: Any) -> list[tuple[str, str]]:
+    if isinstance(headers, dict):
+        return [(k, v) for k, vs in headers.items() for v in (vs if isinstance(vs, list) else [vs])]
+    return list(headers)
+
+
+def _request_key(method: str, url: str) -> tuple[str, str, list[tuple[str, str]]]:
+    parts = urlsplit(url)
+    return method.upper(), parts.path, sorted(parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _body(recorded: dict[str, Any]) -> bytes:
+    body = recorded.get("body")
+    if isinstance(body, dict):  # vcrpy's {"string": ...} form
+        body = body.get("string")
+    if body is None:
+        return b""
+    return body if isinstance(body, bytes) else str(body).encode()
+
+
+class ReplayTransport(httpx.BaseTransport):
+    """An httpx transport that answers from the cassette of the check running in the calling thread."""
+
+    def __init__(self, folder: Path, scrub: Any = None) -> None:
+        self.folder = folder
+        # The recorder scrubbed secret fields before writing: scrub outgoing bodies the same way to match.
+        self._scrub = scrub or (lambda body: body)
+        self._tapes: dict[str, _Tape] = {}
+        self._lock = threading.Lock()
+
+    def load(self, check_id: str) -> _Tape:
+        """The check's cassette, read once (an absent file is an empty cassette)."""
+        with self._lock:
+            tape = self._tapes.get(check_id)
+            if tape is None:
+                path = self.folder / f"{check_id}.json"
+                data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+                tape = self._tapes[check_id] = _Tape(list(data.get("interactions", [])), data.get("metadata", {}))
+            return tape
+
+    def metadata(self, check_id: str) -> dict[str, Any]:
+        """The cassette's metadata block (what the recorder noted beside the interactions)."""
+        return self.load(check_id).metadata
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Play the first unplayed recorded answer whose request matches this one."""
+        check_id = scope.current()
+        if check_id is None:
+            raise CassetteMiss("no check is running")
+        body = self._scrub(request.read())
+        key = _request_key(request.method, str(request.url))
+        mine = _json_or_raw(body, request.headers.multi_items())
+        tape = self.load(check_id)
+        with self._lock:
+            for i, inter in enumerate(tape.interactions):
+                rec = inter["request"]
+                if tape.played[i] or _request_key(rec["method"], rec["uri"]) != key:
+                    continue
+                rec_body = _body(rec)
+                theirs = _json_or_raw(rec_body, rec.get("headers", {}))
+                same = mine == theirs if type(mine) is type(theirs) else body == rec_body
+                if same:
+                    tape.played[i] = True
+                    return _response(inter["response"], request)
+        raise CassetteMiss(f"{request.method} {request.url} not in cassette {check_id}")
+
+
+def _response(rec: dict[str, Any], request: httpx.Request) -> httpx.Response:
+    message = rec["status"].get("message")
+    return httpx.Response(
+        rec["status"]["code"],
+        headers=_header_items(rec.get("headers", {})),
+        # A stream, not content=: content would add a Content-Length the recording dropped.
+        stream=httpx.ByteStream(_body(rec)),
+        extensions={"reason_phrase": message.encode("ascii", "replace")} if message else {},
+        request=request,
+    )
