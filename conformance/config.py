@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.model import Target
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 has no tomllib; tomli is the same parser, published before it joined the standard library
+    import tomli as tomllib
+
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-_KEYS = {"name", "base_url", "model", "embedding_model", "api_key_env", "timeout", "headers"}
+# Each key of the [target] table, the types it takes and how the error names them.
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": ((str,), "a string"),
+    "base_url": ((str,), "a string"),
+    "model": ((str,), "a string"),
+    "embedding_model": ((str,), "a string"),
+    "api_key_env": ((str,), "a string"),
+    "timeout": ((int, float), "a number of seconds"),
+    "headers": ((dict,), "a table of strings"),
+    "require": ((list,), "a list of feature or field names"),
+}
 
 
 class ConfigError(Exception):
@@ -40,14 +55,19 @@ def read_target_file(path: str) -> dict[str, Any]:
         raise ConfigError(f"target file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"target file {path} is not valid TOML: {exc}") from None
-    table = data.get("target", data)
-    if not isinstance(table, dict):
-        raise ConfigError(f"target file {path}: [target] must be a table")
-    if "api_key" in data or "api_key" in table:
+    if "api_key" in data or "api_key" in (data.get("target") or {}):
         raise ConfigError("never put an API key in a file: name its environment variable with api_key_env")
-    unknown = set(table) - _KEYS
+    table = data.get("target")
+    if not isinstance(table, dict):
+        raise ConfigError(f"target file {path}: no [target] table (put name, base_url, model, ... under [target])")
+    unknown = set(table) - set(_TYPES)
     if unknown:
-        raise ConfigError(f"target file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(_KEYS)}")
+        raise ConfigError(f"target file {path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TYPES)}")
+    for key, (types, what) in _TYPES.items():
+        value = table.get(key)
+        # bool is an int to Python, but `timeout = true` is a mistake, not one second.
+        if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
+            raise ConfigError(f"target file {path}: [target] {key} must be {what}, got {value!r}")
     return table
 
 
