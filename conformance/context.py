@@ -36,6 +36,8 @@ class Run:
     cache: dict[str, Exchange] = field(default_factory=dict)
     # Set when recording: every exchange a check uses, cache hits included, goes into its cassette.
     recorder: Any = None
+    # Set when replaying: property checks read the generated requests their recording stored.
+    replayer: Any = None
     # Replaying: timing is not the server's, so checks that judge timing say "not judged on replay".
     replay: bool = False
     properties: PropertySettings = field(default_factory=PropertySettings)

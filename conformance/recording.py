@@ -73,6 +73,7 @@ class Recorder:
         # Per check: checks may run concurrently, each thread tagged with its check (conformance.scope).
         self._wires: dict[str, list[Wire]] = {}
         self._cached: dict[str, list[tuple[str, bool, Wire]]] = {}
+        self._notes: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def add(self, wire: Wire) -> None:
@@ -86,18 +87,24 @@ class Recorder:
             with self._lock:
                 self._cached.setdefault(scope.current() or "", []).append((key, stream, wire))
 
+    def note(self, key: str, value: Any) -> None:
+        """Keep something the current check needs on replay (a property's generated requests)."""
+        with self._lock:
+            self._notes.setdefault(scope.current() or "", {})[key] = value
+
     @contextmanager
     def cassette(self, check_id: str) -> Iterator[None]:
         """Record everything inside the block (in this thread) into this check's cassette."""
         with self._lock:
-            self._wires[check_id], self._cached[check_id] = [], []
+            self._wires[check_id], self._cached[check_id], self._notes[check_id] = [], [], {}
         try:
             with scope.within(check_id):
                 yield
         finally:
             with self._lock:
                 wires, cached = self._wires.pop(check_id), self._cached.pop(check_id)
-            self._save(check_id, wires, cached)
+                notes = self._notes.pop(check_id)
+            self._save(check_id, wires, cached, notes)
 
     def _pair(self, w: Wire) -> tuple[VcrRequest, dict[str, Any]]:
         from vcr.request import Request as VcrRequest
@@ -112,7 +119,8 @@ class Recorder:
         body = scrub_body(w.response_body, self.secrets.fields)
         return req, {"status": {"code": w.status, "message": w.reason}, "headers": headers, "body": {"string": body}}
 
-    def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]]) -> None:
+    def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]],
+              notes: dict[str, Any]) -> None:
         from vcr.persisters.filesystem import FilesystemPersister
         from vcr.serialize import serialize
         from vcr.serializers import jsonserializer
@@ -126,7 +134,7 @@ class Recorder:
         FilesystemPersister.save_cassette(
             cassette_path(self.folder, check_id),
             {"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs],
-             "metadata": {"check_id": check_id, "cached": cached}},
+             "metadata": {"check_id": check_id, "cached": cached, **notes}},
             serializer=jsonserializer,
         )
 
@@ -145,6 +153,10 @@ class Replayer:
         """Serve everything inside the block (in this thread) from this check's cassette."""
         with scope.within(check_id):
             yield
+
+    def metadata(self, check_id: str) -> dict[str, Any]:
+        """What the recorder kept beside this check's exchanges (empty when the check was not recorded)."""
+        return self.transport.metadata(check_id)
 
     def cached(self, check_id: str) -> list[tuple[str, bool, Wire]]:
         """The exchanges this check took from the run cache when it was recorded."""

@@ -19,6 +19,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance.context import CheckContext
 from conformance.model import Exchange
+from conformance.properties import trace
 from conformance.properties.spec import Budget, Example, Judge, Judgement, stable_seed
 from conformance.schemas import validator
 from conformance.verdict import HarnessError
@@ -66,10 +67,13 @@ class Session:
     found: dict[str, Finding] = field(default_factory=dict)  # failure class -> its latest (most shrunk) example
     observations: list[dict[str, Any]] = field(default_factory=list)
     unanswered: Example | None = None  # the request the target gave no answer to
+    calls: list[Example] = field(default_factory=list)  # every example evaluated, in order: the stored trace
+    drawn_with: str = hypothesis.__version__  # the Hypothesis that drew the examples (a replay's: the recorded one)
     _judged: dict[str, tuple[Judgement, Exchange]] = field(default_factory=dict)
 
     def evaluate(self, example: Example) -> None:
         """Send the example once (answers are kept by body) and raise if it breaks the property."""
+        self.calls.append(example)
         key = json.dumps(example.body, sort_keys=True)
         seen = self._judged.get(key)
         if seen is None:
@@ -138,7 +142,7 @@ class Session:
         return {"requests": self.requests, "shrink_requests": self.shrink_requests, "tokens": self.tokens,
                 "examples": self.budget.examples, "token_budget": self.budget.tokens,
                 # The examples drawn for a seed can change with Hypothesis' version: recordings name it.
-                "derandomized": not self.budget.explore, "hypothesis": hypothesis.__version__,
+                "derandomized": not self.budget.explore, "hypothesis": self.drawn_with,
                 **({"seed": self.budget.seed} if self.budget.seed is not None else {}),
                 **({"stopped": self.stopped} if self.stopped else {})}
 
@@ -187,7 +191,9 @@ def hypothesis_settings(budget: Budget) -> settings:
 def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
         seeds: list[Example] | None = None) -> Finding | None:
     """Run the property (seeds first, as they are); the most shrunk failing example, or None if all held."""
-
+    replayer = session.ctx.run.replayer
+    if replayer is not None:
+        return replay(session, replayer.metadata(check_id).get(trace.KEY), check_id)
     @settings(hypothesis_settings(session.budget))
     @given(strategy)
     def holds(example: Example) -> None:
@@ -206,6 +212,25 @@ def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
     except Exception as exc:  # only the property's own failures are expected; anything else re-raises
         if not _expected(exc):
             raise
+    if session.ctx.run.recorder is not None:
+        session.ctx.run.recorder.note(trace.KEY, trace.dump(session.calls, session.budget, session.drawn_with))
+    return session.last
+
+
+def replay(session: Session, stored: dict[str, Any] | None, check_id: str) -> Finding | None:
+    """Evaluate exactly the examples the recorded run evaluated, in its order and under its budget."""
+    if stored is None:
+        raise HarnessError(f"the recording of {check_id} does not hold its generated requests (recorded before "
+                           "they were stored): re-record it, or add them with targets/add_property_traces.py")
+    try:
+        calls, session.budget, session.drawn_with = trace.load(stored)
+    except trace.TraceError as exc:
+        raise HarnessError(f"cannot replay {check_id}: {exc}") from None
+    for example in calls:
+        try:
+            session.evaluate(example)
+        except PropertyFailure:
+            pass  # Hypothesis went on shrinking after this failure; the trace holds what it tried next
     return session.last
 
 
