@@ -26,10 +26,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _plugin_name() -> str:
+    """The plugin by its entry-point name when installed (pytest loads it once), else by module in a bare checkout."""
+    from importlib.metadata import entry_points
+
+    return "oai_conformance" if entry_points(group="pytest11", name="oai_conformance") else "conformance.plugin"
+
+
 def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
     pkg = Path(__file__).resolve().parent
     argv = [
-        "-p", "conformance.plugin", "-p", "no:cacheprovider",
+        "-p", _plugin_name(), "-p", "no:cacheprovider",
         # Our own empty config, so a project's pytest settings or conftest never leak into a run.
         "-c", os.devnull, "--rootdir", str(pkg.parent), "--confcutdir", str(pkg),
         "--pyargs", "conformance.suite",

@@ -120,6 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """Build the target and check it answers, before collecting anything."""
     if not _wanted(config) or hasattr(config, "workerinput"):
         return
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        # No paths given: the user asked for the checks, not for the tests of the folder they stand in.
+        config.args = [str(Path(__file__).with_name("suite.py"))]
     replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
     tape: Recorder | Replayer | None = None
     recorded: dict[str, Any] = {}
@@ -143,7 +146,7 @@ def pytest_configure(config: pytest.Config) -> None:
     props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
                              config.getoption("--oai-explore"))
     run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
-              properties=props)
+              properties=props, replayer=tape if isinstance(tape, Replayer) else None)
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             server = probe(client)
@@ -236,8 +239,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_report_title(report: Any) -> None:
-    """Title the HTML report after the target."""
-    report.title = "oai-conformance report"
+    """Title the HTML report after the target (only in a conformance run: other reports keep their title)."""
+    config = getattr(report, "_config", None)  # pytest-html's ReportData keeps the session's config privately
+    if config is not None and _STATE in config.stash:
+        report.title = f"oai-conformance: {config.stash[_STATE].run.target.name}"
 
 
 @pytest.hookimpl(optionalhook=True)
