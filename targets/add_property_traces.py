@@ -58,7 +58,7 @@ def add_traces(folder: Path) -> list[str]:
             done.append(f"{path}: already holds its generated requests")
             continue
         tape = Replayer(folder, secrets)
-        client = Client(target)
+        client = Client(target, transport=tape.transport)
         client.miss_errors = tape.miss
         notes = _Notes()
         # No replayer on the run: the property draws with Hypothesis, answered from the cassette.

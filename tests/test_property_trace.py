@@ -41,7 +41,7 @@ def _replay(folder: Path, base_url: str) -> dict[str, CheckResult]:
     """Both property checks answered from the cassettes (the fake is gone), with the settings of a plain run."""
     target = target_for(base_url)
     tape = Replayer(folder, Secrets())
-    client = Client(target)
+    client = Client(target, transport=tape.transport)
     client.miss_errors = tape.miss
     run = Run(target, client, replay=True, replayer=tape)
     out = {}
