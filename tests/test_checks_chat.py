@@ -17,25 +17,31 @@ def test_conformant_fake_passes_every_chat_check() -> None:
     assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
 
 
-@pytest.mark.parametrize(
-    ("deviation", "expected"),
-    [
-        ("chat.object_wrong", {"chat.response.object": "fail", "chat.response.schema": "fail"}),
-        ("chat.created_float", {"chat.response.object": "fail", "chat.response.schema": "fail"}),
-        ("chat.id_missing", {"chat.response.object": "fail", "chat.response.schema": "fail"}),
-        ("chat.finish_reason_eos", {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"}),
-        ("chat.finish_reason_null", {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"}),
-        ("chat.role_missing", {"chat.response.choices": "fail", "chat.response.schema": "fail"}),
-        ("chat.usage_missing", {"chat.response.usage": "fail"}),
-        ("chat.usage_sum_wrong", {"chat.response.usage": "fail"}),
-        ("chat.developer_role_rejected", {"chat.messages.developer": "unsupported"}),
-        ("chat.content_parts_rejected", {"chat.messages.content_parts": "unsupported"}),
-        ("chat.unknown_field_rejected", {"chat.request.unknown_field": "unsupported"}),
-        ("chat.multi_turn_ignored", {"chat.messages.multi_turn": "fail"}),
-        ("chat.state_leaks", {"chat.requests.isolated": "fail", "chat.messages.content_parts": "fail"}),
-    ],
-)
-def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
+# Deviation -> the checks it turns from pass, with the outcome; every other chat check still passes.
+FLIPS: dict[str, dict[str, str]] = {
+    "chat.object_wrong": {"chat.response.object": "fail", "chat.response.schema": "fail"},
+    "chat.created_float": {"chat.response.object": "fail", "chat.response.schema": "fail"},
+    "chat.id_missing": {"chat.response.object": "fail", "chat.response.schema": "fail"},
+    "chat.finish_reason_eos": {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"},
+    "chat.finish_reason_null": {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"},
+    "chat.role_missing": {"chat.response.choices": "fail", "chat.response.schema": "fail"},
+    "chat.usage_missing": {"chat.response.usage": "fail"},
+    "chat.usage_sum_wrong": {"chat.response.usage": "fail"},
+    "chat.developer_role_rejected": {"chat.messages.developer": "unsupported"},
+    "chat.content_parts_rejected": {"chat.messages.content_parts": "unsupported"},
+    "chat.unknown_field_rejected": {"chat.request.unknown_field": "unsupported"},
+    "chat.multi_turn_ignored": {"chat.messages.multi_turn": "fail"},
+    "chat.state_leaks": {"chat.requests.isolated": "fail", "chat.messages.content_parts": "fail"},
+    "chat.model_empty": {"chat.model.echo": "fail"},
+    "errors.detail_envelope": {"chat.model.unknown": "fail"},
+    "chat.system_role_rejected": {"chat.messages.system": "unsupported"},
+    "chat.prefill_rejected": {"chat.messages.prefill": "unsupported"},
+}
+
+
+@pytest.mark.parametrize("deviation", sorted(FLIPS))
+def test_deviation_flips_the_right_check(deviation: str) -> None:
+    expected = FLIPS[deviation]
     with FakeServer(deviations={deviation}) as srv:
         got = outcomes(run_checks(srv.base_url, CHAT))
     assert {k: got[k] for k in expected} == expected

@@ -27,10 +27,13 @@ CASES: dict[str, dict[str, str]] = {
     "fields.top_p_ignored": {"fields.top_p.collapses": "ignored"},
     "fields.n_ignored": {"fields.n.choices": "ignored"},
     "fields.n_rejected": {"fields.n.choices": "unsupported"},
+    "chat.index_wrong": {"fields.n.choices": "fail"},
+    "fields.temperature_zero_sampled": {"fields.temperature.zero_repeatable": "ignored"},
     "fields.penalties_ignored": {"fields.frequency_penalty.effect": "ignored",
                                  "fields.presence_penalty.effect": "ignored"},
     "fields.logit_bias_ignored": {"fields.logit_bias.effect": "ignored"},
     "fields.user_rejected": {"fields.user.accepted": "unsupported", "fields.store.accepted": "pass"},
+    "tools.named_ignored": {"fields.function_call.forced": "ignored"},
 }
 
 

@@ -33,6 +33,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "stream.chunk_object_wrong": {"stream.chunk.object": "fail", "stream.chunk.schema": "fail"},
     "stream.id_changes": {"stream.chunk.id": "fail"},
     "stream.created_changes": {},
+    "stream.created_ms": {"stream.chunk.created_model": "fail"},
+    "stream.buffered": {"stream.delivery.incremental": "fail"},
+    "stream.options_without_stream_500": {"stream.usage.without_stream": "fail"},
     "stream.no_role_first": {"stream.delta.role": "fail"},
     "stream.finish_reason_twice": {"stream.finish_reason.once": "fail", "stream.n.choices": "fail"},
     "stream.content_after_finish": {
@@ -89,7 +92,7 @@ def test_tolerated_gap_is_recorded_as_a_deviation(deviation: str) -> None:
     assert any(text in d for d in result.deviations), result.deviations
 
 
-# Below: servers the fake cannot imitate (whole answers written at once, or in timed parts).
+# Below: servers written by hand (answers in timed parts, JSON for a stream, replies that depend on the last one).
 def _run_one(base_url: str, check_id: str, *, replay: bool = False) -> tuple[Outcome, str]:
     """Run one check against base_url in a fresh run."""
     [chk] = select(all_checks(), check_id)

@@ -81,22 +81,24 @@ def test_conformant_fake_passes_every_vision_check() -> None:
     assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
 
 
-@pytest.mark.parametrize(
-    ("deviation", "expected"),
-    [
-        # What a text-only server (SmolLM2) should do: reject clearly; the rest cannot be judged.
-        ("vision.rejected", {"vision.image_url.data_url": "unsupported", "vision.image_url.detail": "skip",
-                             "vision.image_url.corrupt": "skip"}),
-        ("vision.detail_rejected", {"vision.image_url.detail": "unsupported"}),
-        ("vision.corrupt_500", {"vision.image_url.corrupt": "fail"}),
-        # Valid images visibly reach the fake's model, so answering a corrupt one is broken, not ignored.
-        ("vision.corrupt_200", {"vision.image_url.corrupt": "fail"}),
-        # The data URL is read as text (prompt tokens grow with its length): no image is ever seen, so
-        # neither answering a valid image nor a corrupt one shows anything but the input being ignored.
-        ("vision.url_as_text", {"vision.image_url.data_url": "ignored", "vision.image_url.corrupt": "ignored"}),
-    ],
-)
-def test_deviation_flips_the_right_check(deviation: str, expected: dict[str, str]) -> None:
+# Deviation -> the checks it turns from pass, with the outcome; every other vision check still passes.
+FLIPS: dict[str, dict[str, str]] = {
+    # What a text-only server (SmolLM2) should do: reject clearly; the rest cannot be judged.
+    "vision.rejected": {"vision.image_url.data_url": "unsupported", "vision.image_url.detail": "skip",
+                        "vision.image_url.corrupt": "skip"},
+    "vision.detail_rejected": {"vision.image_url.detail": "unsupported"},
+    "vision.corrupt_500": {"vision.image_url.corrupt": "fail"},
+    # Valid images visibly reach the fake's model, so answering a corrupt one is broken, not ignored.
+    "vision.corrupt_200": {"vision.image_url.corrupt": "fail"},
+    # The data URL is read as text (prompt tokens grow with its length): no image is ever seen, so
+    # neither answering a valid image nor a corrupt one shows anything but the input being ignored.
+    "vision.url_as_text": {"vision.image_url.data_url": "ignored", "vision.image_url.corrupt": "ignored"},
+}
+
+
+@pytest.mark.parametrize("deviation", sorted(FLIPS))
+def test_deviation_flips_the_right_check(deviation: str) -> None:
+    expected = FLIPS[deviation]
     with FakeServer(deviations={deviation}) as srv:
         got = outcomes(run_checks(srv.base_url, VISION))
     assert {k: got[k] for k in expected} == expected

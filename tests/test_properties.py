@@ -75,6 +75,7 @@ CATCHES = {
     "fields.usage_wrong_when_n_gt_1": {VALID: "fail", INVALID: "pass"},
     "chat.usage_sum_wrong": {VALID: "fail", INVALID: "pass"},
     "chat.finish_reason_eos": {VALID: "fail", INVALID: "pass"},
+    "chat.index_wrong": {VALID: "fail", INVALID: "pass"},
     "stream.no_done": {VALID: "fail", INVALID: "pass"},
     "stream.broken_json": {VALID: "fail", INVALID: "pass"},
     # A clear 4xx on a valid but unsupported combination, or a field ignored, is noted: not a failure.

@@ -72,6 +72,13 @@ def _schema_valid(api: Api) -> Any:
     return json_kind(content) == "dict" and not problems(json.loads(content), SCHEMA)
 
 
+def _reads(api: Api) -> bool:
+    """Whether a stream arrives in more than one read (a buffered one comes whole)."""
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "Hi"}], "temperature": 0, "stream": True}
+    with api.client.stream("POST", f"{api.base_url}/chat/completions", json=body) as resp:
+        return sum(1 for _ in resp.iter_raw()) > 1
+
+
 def _stream_error(api: Api) -> Any:
     resp, _ = api.stream(temperature=5)
     return resp.status_code, resp.headers.get("content-type", "").split(";")[0]
@@ -87,6 +94,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "models.retrieve_404": ({}, lambda api: api.get("models/fake-model").status_code),
     "routes.unknown_200": ({}, lambda api: api.get("no/such/route").status_code),
     "routes.wrong_method_404": ({}, lambda api: api.get("chat/completions").status_code),
+    "routes.wrong_method_500": ({}, lambda api: api.get("chat/completions").status_code),
+    "models.model_unlisted": ({}, lambda api: [m["id"] for m in api.get("models").json()["data"]]),
     "auth.ignored": ({"api_key": KEY}, lambda api: api.get("models", auth=None).status_code),
     "auth.error_500": ({"api_key": KEY}, lambda api: api.get("models", auth="sk-wrong").status_code),
     "json.malformed_500": ({}, lambda api: api.post("chat/completions", content=b'{"model": ').status_code),
@@ -100,6 +109,14 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
        for n in ("object_wrong", "created_float", "id_missing", "finish_reason_eos", "finish_reason_null",
                  "role_missing", "usage_missing", "usage_sum_wrong", "index_wrong", "no_logprobs_key",
                  "no_refusal_key")},
+    "chat.model_empty": ({}, lambda api: api.body()["model"]),
+    "chat.system_role_rejected": ({}, _status(messages=[{"role": "system", "content": "Be brief."},
+                                                        {"role": "user", "content": "Hi"}])),
+    "chat.prefill_rejected": ({}, _status(messages=[{"role": "user", "content": "Count."},
+                                                    {"role": "assistant", "content": "One,"}])),
+    "chat.empty_content_500": ({}, _status(messages=[{"role": "user", "content": ""}])),
+    "chat.long_prompt_500": ({}, _status(messages=[{"role": "user", "content": "word " * 400}])),
+    "chat.non_ascii_500": ({}, _status(messages=[{"role": "user", "content": "Grüße, 你好"}])),
     "chat.developer_role_rejected": ({}, _status(messages=[{"role": "developer", "content": "Be brief."},
                                                            {"role": "user", "content": "Hi"}])),
     "chat.content_parts_rejected": ({}, _status(messages=[{"role": "user", "content": [{"type": "text",
@@ -117,6 +134,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "fields.stop_list_rejected": ({}, _stop),
     "fields.seed_ignored": ({}, _same_twice(temperature=1, seed=7)),
     "fields.temperature_ignored": ({}, lambda api: api.content(temperature=1.5, seed=1) == api.content()),
+    "fields.temperature_zero_sampled": ({}, _same_twice(temperature=0)),
     "fields.top_p_ignored": ({}, lambda api: api.content(temperature=1, top_p=0.01) == api.content()),
     "fields.n_ignored": ({}, lambda api: len(api.body(n=2).get("choices", []))),
     "fields.n_rejected": ({}, lambda api: (api.chat(n=2).status_code, len(api.body(n=2).get("choices", [])))),
@@ -134,6 +152,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
        for n in ("chunk_object_wrong", "id_changes", "created_changes", "no_role_first", "finish_reason_twice",
                  "content_after_finish", "finish_reason_missing", "usage_ignored", "usage_in_choices_chunk")},
     "stream.usage_always": ({}, _chunks()),
+    "stream.buffered": ({}, _reads),
+    "stream.created_ms": ({}, lambda api: stream_chunks(api)[0]["created"] < 10**11),
+    "stream.options_without_stream_500": ({}, _status(stream=False, stream_options={"include_usage": True})),
     "stream.n_ignored": ({}, _chunks(n=2)),
     "stream.logprobs_missing": ({}, _chunks(**_LOGPROBS)),
     "stream.text_differs": ({}, _text_matches),

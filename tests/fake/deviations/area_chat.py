@@ -32,6 +32,12 @@ def _id_missing(body: Body, req: ChatRequest) -> Body:
     return {k: v for k, v in body.items() if k != "id"}
 
 
+@deviation("chat.model_empty", "the response's model is an empty string (a server started without a model "
+           "name)", on="chat_body")
+def _model_empty(body: Body, req: ChatRequest) -> Body:
+    return {**body, "model": ""}
+
+
 @deviation("chat.finish_reason_eos", "finish_reason is 'eos' (llama.cpp-style) instead of 'stop'", on="chat_body")
 def _finish_eos(body: Body, req: ChatRequest) -> Body:
     for choice in _each_choice(body):
@@ -91,6 +97,22 @@ def _developer_rejected(req: ChatRequest) -> ApiError | None:
     for i, m in enumerate(req.messages):
         if m.role == "developer":
             return bad_value(f"messages[{i}].role", "developer", ("system", "user", "assistant", "tool"))
+    return None
+
+
+@deviation("chat.system_role_rejected", "a system message gets a 400 (a chat template that raises 'System role "
+           "not supported', as Gemma's does)", on="check")
+def _system_rejected(req: ChatRequest) -> ApiError | None:
+    if any(m.role == "system" for m in req.messages):
+        return invalid("messages", "System role not supported")
+    return None
+
+
+@deviation("chat.prefill_rejected", "a conversation ending with an assistant turn gets a 400 (llama-server with "
+           "thinking enabled)", on="check")
+def _prefill_rejected(req: ChatRequest) -> ApiError | None:
+    if req.messages and req.messages[-1].role == "assistant":
+        return invalid("messages", "Assistant response prefill is incompatible with enable_thinking.")
     return None
 
 

@@ -62,6 +62,12 @@ def _temperature_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, temperature=0.0)
 
 
+@deviation("fields.temperature_zero_sampled", "temperature 0 falls back to the default 1.0 (read as unset: "
+           "`temperature or 1.0`)", on="request")
+def _temperature_zero_sampled(req: ChatRequest) -> ChatRequest:
+    return replace(req, temperature=1.0) if req.temperature == 0 else req
+
+
 @deviation("fields.top_p_ignored", "top_p has no effect", on="request")
 def _top_p_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, top_p=1.0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fake.app import EMBED_MODEL, MODEL_CREATED
 from tests.fake.errors import ACCEPT, ApiError
 from tests.fake.registry import State, also, deviation
-from tests.fake.wire import HttpCtx, Reply, text_reply
+from tests.fake.wire import HttpCtx, Reply, json_reply, text_reply
 
 _DOWN = "server.down_once"
 
@@ -16,6 +17,15 @@ def _models_bad_shape(model: dict[str, Any]) -> dict[str, Any]:
     shaped = {k: v for k, v in model.items() if k != "owned_by"}
     shaped["created"] = str(model["created"])
     return shaped
+
+
+@deviation("models.model_unlisted", "GET /v1/models lists only the embedding model, though chat requests "
+           "for the served model work (a proxy serving an alias it does not list)", on="intercept")
+def _model_unlisted(ctx: HttpCtx, state: State) -> Reply | None:
+    if ctx.method == "GET" and ctx.path == "/v1/models":
+        listed = {"id": EMBED_MODEL, "object": "model", "created": MODEL_CREATED, "owned_by": "fake"}
+        return json_reply(200, {"object": "list", "data": [listed]})
+    return None
 
 
 @deviation("models.retrieve_404", "GET /v1/models/{id} answers 404 even for a listed model", on="intercept")
@@ -37,6 +47,12 @@ def _wrong_method_404(err: ApiError, ctx: HttpCtx) -> ApiError:
     if err.kind != "method":
         return err
     return ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="not_found", kind="route")
+
+
+@deviation("routes.wrong_method_500", "a wrong method on a known route gets a 500 text answer (the handler "
+           "runs and fails on the missing body)", on="map_error")
+def _wrong_method_500(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
+    return text_reply(500, "Internal Server Error") if err.kind == "method" else err
 
 
 @deviation("auth.ignored", "the API key is not checked: missing or wrong tokens succeed", on="map_error")

@@ -11,7 +11,7 @@ from tests.fake.errors import VALIDATION_KINDS, ApiError
 from tests.fake.registry import deviation
 from tests.fake.request import ChatRequest
 from tests.fake.streaming import DONE, frame
-from tests.fake.wire import HttpCtx, Reply, StreamReply
+from tests.fake.wire import HttpCtx, Reply, StreamReply, text_reply
 
 Chunk = dict[str, Any]
 _DONE_FRAME = frame(DONE)
@@ -30,6 +30,12 @@ def _tool_deltas(chunks: list[Chunk]) -> list[Chunk]:
 @deviation("stream.no_done", "the stream ends without data: [DONE]", on="stream_reply")
 def _no_done(reply: StreamReply, req: ChatRequest) -> StreamReply:
     return replace(reply, frames=tuple(f for f in reply.frames if f != _DONE_FRAME))
+
+
+@deviation("stream.buffered", "the whole stream is written at once, as a buffering proxy delivers it",
+           on="stream_reply")
+def _buffered(reply: StreamReply, req: ChatRequest) -> StreamReply:
+    return replace(reply, frames=("".join(reply.frames),))
 
 
 @deviation("stream.data_after_done", "one more chunk follows data: [DONE]", on="stream_reply")
@@ -92,6 +98,12 @@ def _created_changes(chunks: list[Chunk], req: ChatRequest) -> list[Chunk]:
     return [{**c, "created": c["created"] + i} for i, c in enumerate(chunks)]
 
 
+@deviation("stream.created_ms", "chunks carry created in milliseconds (Date.now() in a JavaScript proxy)",
+           on="chunks")
+def _created_ms(chunks: list[Chunk], req: ChatRequest) -> list[Chunk]:
+    return [{**c, "created": c["created"] * 1000 + 123} for c in chunks]
+
+
 @deviation("stream.no_role_first", "no delta carries role 'assistant'", on="chunks")
 def _no_role_first(chunks: list[Chunk], req: ChatRequest) -> list[Chunk]:
     for delta in _deltas(chunks):
@@ -135,6 +147,12 @@ def _usage_ignored(req: ChatRequest) -> ChatRequest:
 @deviation("stream.usage_always", "a usage chunk is sent even without include_usage", on="request")
 def _usage_always(req: ChatRequest) -> ChatRequest:
     return replace(req, include_usage=req.stream)
+
+
+@deviation("stream.options_without_stream_500", "stream_options with stream false gets a 500 (the usage "
+           "option is read on a path that has no stream)", on="map_error")
+def _options_without_stream_500(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
+    return text_reply(500, "Internal Server Error") if err.param == "stream_options" else err
 
 
 @deviation("stream.usage_in_choices_chunk", "usage rides on the last chunk with choices, not a chunk of its own",
