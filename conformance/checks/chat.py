@@ -44,8 +44,9 @@ def response_object(ctx: CheckContext) -> str:
     return f"object, id, created={created}, model={body['model']!r}"
 
 
-@check("chat.response.choices", feature=FEATURE, required=True,
-       behavior="choices non-empty, index equals position, message.role 'assistant', content a string")
+@check("chat.response.choices", feature=FEATURE, field="messages.content.text", required=True,
+       behavior="A user message with string content is answered: choices non-empty, index equals position, "
+                "message.role 'assistant', content a string")
 def response_choices(ctx: CheckContext) -> str:
     body = _basic(ctx)
     for pos, choice in enumerate(_shape.choices(body)):
@@ -74,12 +75,6 @@ def response_usage(ctx: CheckContext) -> str:
     if u["completion_tokens"] < 1 or u["prompt_tokens"] < 1:
         raise Fail(f"implausible usage for a non-empty prompt and answer: {u}")
     return f"usage {u['prompt_tokens']}+{u['completion_tokens']}={u['total_tokens']}"
-
-
-@check("chat.messages.text_content", feature=FEATURE, field="messages.content.text", required=True,
-       behavior="A user message with string content is answered")
-def text_content(ctx: CheckContext) -> str:
-    return f"answered {_shape.text(_basic(ctx))!r}"
 
 
 @check("chat.messages.system", feature=FEATURE, field="messages.role.system", required=True,
