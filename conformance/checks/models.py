@@ -75,9 +75,9 @@ def list_contains(ctx: CheckContext) -> str:
         return f"{ctx.model!r} is listed"
     chat = ctx.chat()
     if chat.status == 200:
-        # Proxies often serve aliases they do not list; clients that pick from the list miss it.
-        ctx.deviations.append(f"{ctx.model!r} is not listed but answers chat requests; listed: {ids[:10]}")
-        return f"{ctx.model!r} answers although only {ids[:5]} are listed"
+        # Proxies often serve aliases they do not list: requests work, but clients that pick from the list
+        # (model pickers, discovery) never offer the model.
+        raise Fail(f"{ctx.model!r} answers chat requests but GET /models does not list it (listed: {ids[:10]})")
     raise Fail(f"{ctx.model!r} is not listed (listed: {ids[:10]}) and a chat with it gave {chat.status}")
 
 
