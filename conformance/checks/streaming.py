@@ -155,14 +155,18 @@ def chunk_created_model(ctx: CheckContext) -> str:
             raise Fail(f"chunk {pos}: created is {created}: milliseconds, not seconds")
         if not isinstance(model, str) or not model:
             raise Fail(f"chunk {pos}: model is {model!r}, not a non-empty string")
+    same, drifting = [], []
     for key in ("created", "model"):
         values = list(dict.fromkeys(c[key] for c in chunks))
         if len(values) > 1:
             # The spec says every chunk has the same timestamp; no client we know of breaks on drift.
             ctx.deviations.append(f"{key} changes mid-stream: {values[:5]}")
-    first = chunks[0]
-    drift = " (changing mid-stream: a deviation)" if ctx.deviations else ""
-    return f"created {first['created']}, model {first['model']!r} in all {len(chunks)} chunks{drift}"
+            drifting.append(f"{key} takes {len(values)} values ({values[0]!r} to {values[-1]!r}): a deviation")
+        else:
+            same.append(f"{key} {values[0]!r}")
+    if not drifting:
+        return f"{', '.join(same)} in all {len(chunks)} chunks"
+    return f"created and model in all {len(chunks)} chunks; " + "; ".join(same + drifting)
 
 
 @check("stream.chunk.schema", feature=FEATURE, field="stream",

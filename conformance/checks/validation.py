@@ -113,10 +113,11 @@ def server_survives(ctx: CheckContext) -> str:
         ("a truncated JSON body", lambda: ctx.request("POST", CHAT, content=MALFORMED, headers=JSON_HEADERS, cache=False)),
         ("temperature 5", lambda: ctx.chat(temperature=5, cache=False)),
     ]
+    answered = []
     for what, send in invalid:
         # Fresh requests: answers from the run cache would prove nothing about the server's state now.
         try:
-            send()
+            bad = send()
             ex = ctx.chat(cache=False)
         except NotRecorded:
             raise
@@ -124,6 +125,8 @@ def server_survives(ctx: CheckContext) -> str:
             # Here a server that stops answering is the finding, not a harness problem.
             raise Fail(f"around {what} the server stopped answering: {exc.reason}") from exc
         if ex.status != 200:
-            raise Fail(f"right after {what} was rejected, a valid request got {ex.status}: "
+            raise Fail(f"right after {what} (answered {bad.status}), a valid request got {ex.status}: "
                        f"{error_message(ex.response_body)}")
-    return "a valid request got 200 right after each of two rejected ones"
+        answered.append(f"{what} ({bad.status})")
+    # Say what each invalid request got: one accepted with 200 proves less than two rejections.
+    return f"a valid request got 200 right after each of {len(answered)} invalid ones: {', '.join(answered)}"
