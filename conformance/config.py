@@ -26,7 +26,9 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "timeout": ((int, float), "a number of seconds"),
     "headers": ((dict,), "a table of strings"),
     "require": ((list,), "a list of feature or field names"),
+    "concurrency": ((int,), "a whole number of at least 1"),
 }
+DEFAULT_CONCURRENCY = 4
 
 
 class ConfigError(Exception):
@@ -105,3 +107,15 @@ def build_target(s: Settings) -> Target:
         timeout_s=float(timeout),
         extra_headers=dict(headers),
     )
+
+
+def concurrency(given: int | None, target_file: str | None, replay: bool) -> int:
+    """Checks run at once: the command line, else the target file, else 4 live and 1 on replay."""
+    if given:
+        return given
+    value = read_target_file(target_file).get("concurrency") if target_file else None
+    if value is None:
+        return 1 if replay else DEFAULT_CONCURRENCY
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"target file {target_file}: concurrency must be a whole number of at least 1, got {value!r}")
+    return value

@@ -10,6 +10,7 @@ from typing import Any
 from conformance import sse, validate
 from conformance.http import Client, ReplayMiss, TransportError
 from conformance.model import CheckSpec, Exchange, Target
+from conformance.sharing import SharedCache
 from conformance.verdict import Fail, HarnessError, NotRecorded, Unsupported
 
 OMIT = object()
@@ -33,7 +34,7 @@ class Run:
 
     target: Target
     client: Client
-    cache: dict[str, Exchange] = field(default_factory=dict)
+    cache: SharedCache = field(default_factory=SharedCache)
     # Set when recording: every exchange a check uses, cache hits included, goes into its cassette.
     recorder: Any = None
     # Set when replaying: property checks read the generated requests their recording stored.
@@ -105,10 +106,10 @@ class CheckContext:
     ) -> Exchange:
         """Send a request (or reuse the identical one already sent this run) and keep it as evidence."""
         key = _key(method, path, body if content is None else content.decode("latin-1"), stream, auth, headers)
-        ex = self.run.cache.get(key) if cache else None
-        if ex is None:
+
+        def send() -> Exchange:
             try:
-                ex = self.run.client.send(
+                return self.run.client.send(
                     method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream
                 )
             except TransportError as exc:
@@ -118,9 +119,10 @@ class CheckContext:
                     f"not in the recording: {exc}. The check now sends a request the cassette does not "
                     "hold; re-record this target (oai-conformance run ... --record)"
                 ) from exc
-            if cache:
-                self.run.cache[key] = ex
-        elif self.run.recorder is not None:
+
+        # Shared: sent once per run; a check asking for one in flight waits for it.
+        ex, shared = self.run.cache.fetch(key, send) if cache else (send(), False)
+        if shared and self.run.recorder is not None:
             # Served from the run cache: the check still used it, so its cassette keeps it too (apart
             # from the exchanges it sent, so that replay answers them in the same order).
             self.run.recorder.add_cached(key, stream, ex.wire)

@@ -87,6 +87,8 @@ class CheckSpec:
     required: bool = False
     model_dependent: bool = False
     spec_ref: str | None = None
+    # Its verdict needs an otherwise idle server: run before the concurrent phase, one at a time.
+    alone: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,8 @@ SHARED: tuple[Option, ...] = (
     Option("--target-file", "--oai-target", "TOML file with a [target] table (command-line values win)"),
     Option("--only", "--oai-only", "comma-separated glob patterns of check ids or feature names"),
     Option("--timeout", "--oai-timeout", "seconds to wait for one answer (default 60)", type=float),
+    Option("--concurrency", "--oai-concurrency", "checks run at once, so at most N requests in flight (default 4; "
+           "1 on replay; 1 for a server that cannot take parallel requests)", type=positive, metavar="N"),
     Option("--record", "--oai-record", "record every exchange as vcrpy cassettes, one per check "
            "(default cassettes/<name>/)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
     Option("--replay", "--oai-replay", "answer every request from a recorded folder; no network", metavar="DIR"),

@@ -12,7 +12,7 @@ import pytest
 
 from conformance import __version__, exitcodes, options
 from conformance import results as results_mod
-from conformance.config import ConfigError, Settings, build_target
+from conformance.config import ConfigError, Settings, build_target, concurrency
 from conformance.context import PropertySettings, Run
 from conformance.http import Client, ReplayMiss
 from conformance.model import CheckResult, Outcome, Target
@@ -21,6 +21,7 @@ from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_t
 from conformance.registry import Check, all_checks, select
 from conformance.render import checklist, matrix
 from conformance.runner import execute
+from conformance.scheduler import Scheduler
 
 _STATE = pytest.StashKey["_State"]()
 INTERIM_SAVE_S = 1.0
@@ -30,8 +31,10 @@ class _State:
     """What the plugin keeps for one pytest session."""
 
     def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any],
-                 tape: Recorder | Replayer | None = None) -> None:
+                 tape: Recorder | Replayer | None = None, concurrency: int = 1) -> None:
         self.run = run
+        self.concurrency = concurrency
+        self.scheduler: Scheduler | None = None
         self.out = out
         self.selection = selection
         self.server = server
@@ -43,6 +46,15 @@ class _State:
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
         """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
         return self.tape.cassette(check_id) if self.tape is not None else nullcontext()
+
+    def run_check(self, check: Check) -> CheckResult:
+        """Run one check in the calling thread, inside its cassette."""
+        if isinstance(self.tape, Replayer):
+            # What the recorded check took from the run cache, so a subset replays like the whole run.
+            for key, stream, wire in self.tape.cached(check.spec.id):
+                self.run.cache.setdefault(key, self.run.client.from_wire(wire, stream=stream))
+        with self.cassette(check.spec.id):
+            return execute(check, self.run)
 
     def document(self, complete: bool) -> dict[str, Any]:
         return results_mod.build(
@@ -131,6 +143,8 @@ def pytest_configure(config: pytest.Config) -> None:
             target, recorded = _replay_target(config, Path(replay_dir))
         else:
             target = build_target(_settings(config))
+        workers = concurrency(config.getoption("--oai-concurrency"), config.getoption("--oai-target"),
+                              bool(replay_dir))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     secrets = _secrets(config, recorded)
@@ -163,7 +177,18 @@ def pytest_configure(config: pytest.Config) -> None:
             "secret_headers": sorted(secrets.headers), "secret_fields": sorted(secrets.fields),
         })
     out = config.getoption("--oai-output")
-    config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape)
+    config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape,
+                                  workers)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start running the collected checks, at most --concurrency at once, ahead of pytest's reporting."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None:
+        return
+    checks = [item.callspec.params["conformance_check"] for item in session.items
+              if "conformance_check" in getattr(getattr(item, "callspec", None), "params", {})]
+    state.scheduler = Scheduler(checks, state.run_check, state.concurrency)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -191,12 +216,10 @@ class HarnessProblem(Exception):
 def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
     """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
     state: _State = request.config.stash[_STATE]
-    if isinstance(state.tape, Replayer):
-        # What the recorded check took from the run cache, so a subset replays like the whole run.
-        for key, stream, wire in state.tape.cached(conformance_check.spec.id):
-            conformance_run.cache.setdefault(key, conformance_run.client.from_wire(wire, stream=stream))
-    with state.cassette(conformance_check.spec.id):
-        result = execute(conformance_check, conformance_run)
+    if state.scheduler is not None:
+        result = state.scheduler.result(conformance_check.spec.id)
+    else:  # an item collected some other way than the plugin's own parametrisation
+        result = state.run_check(conformance_check)
     state.results.append(result)
     # So an interrupted or crashed run still leaves what it had; the final save follows at session end.
     state.save(complete=False, final=False)
@@ -233,6 +256,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
+    if state.scheduler is not None:
+        state.scheduler.stop()
     state.save(complete=exitstatus != pytest.ExitCode.INTERRUPTED)
     state.run.close()
 

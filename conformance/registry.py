@@ -39,6 +39,7 @@ def check(
     required: bool = False,
     model_dependent: bool = False,
     spec_ref: str | None = None,
+    alone: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under a stable dotted id."""
 
@@ -59,6 +60,7 @@ def check(
             required=required,
             model_dependent=model_dependent,
             spec_ref=spec_ref,
+            alone=alone,
         )
         _REGISTRY[id] = Check(spec=spec, fn=fn)
         return fn

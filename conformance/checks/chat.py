@@ -167,7 +167,9 @@ def model_echo(ctx: CheckContext) -> str:
 
 @check("chat.requests.isolated", feature=FEATURE, field="messages",
        behavior="At temperature 0 a request gets the same answer after itself and after an unrelated request "
-                "(no conversation state leaks from one request into the next)")
+                "(no conversation state leaks from one request into the next)",
+       # Another check's request arriving in between would be the "unrelated request": run it alone.
+       alone=True)
 def requests_isolated(ctx: CheckContext) -> str:
     # Fresh requests only: the run cache would hide exactly the state this check looks for.
     def ask(what: str, **fields: object) -> str:

@@ -250,7 +250,9 @@ def finish_reason_once(ctx: CheckContext) -> str:
 
 
 @check("stream.content.matches", feature=FEATURE, field="stream",
-       behavior="The deltas concatenate to the same text as the non-streamed answer to the same request at temperature 0")
+       behavior="The deltas concatenate to the same text as the non-streamed answer to the same request at temperature 0",
+       # Its requests are compared sent back to back: nothing else may reach the server in between.
+       alone=True)
 def content_matches(ctx: CheckContext) -> str:
     streamed, _ = streamed_text(dict_chunks(default_stream(ctx)[1]))
     plain = _shape.text(ctx.expect_ok(ctx.chat(), "the same request without stream"))
@@ -273,7 +275,10 @@ def content_matches(ctx: CheckContext) -> str:
 
 
 @check("stream.delivery.incremental", feature=FEATURE, field="stream",
-       behavior="Chunks are delivered as they are generated (several reads spread over time), not buffered into one write")
+       behavior="Chunks are delivered as they are generated (several reads spread over time), not buffered into one write",
+       # Timing is judged on an idle server: run alone, before the concurrent phase, so the stream it
+       # reads (shared with the other stream checks) is sent while nothing else runs.
+       alone=True)
 def incremental(ctx: CheckContext) -> str:
     if getattr(ctx.run, "replay", False):
         raise Skip("not judged on replay")

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -188,6 +189,9 @@ def hypothesis_settings(budget: Budget) -> settings:
     )
 
 
+_ONE_ENGINE = threading.Lock()
+
+
 def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
         seeds: list[Example] | None = None) -> Finding | None:
     """Run the property (seeds first, as they are); the most shrunk failing example, or None if all held."""
@@ -207,7 +211,9 @@ def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
         # Hypothesis keeps caches in ./.hypothesis: a conformance run must not litter the user's folder.
         set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "oai-conformance-hypothesis")
     try:
-        with own_source_ignored():
+        # Hypothesis keeps process-wide state (and own_source_ignored patches some): one engine at a time
+        # when checks run concurrently.
+        with _ONE_ENGINE, own_source_ignored():
             seed(chosen)(holds)()
     except Exception as exc:  # only the property's own failures are expected; anything else re-raises
         if not _expected(exc):

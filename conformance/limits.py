@@ -1,0 +1,138 @@
+"""What bounds a run besides --timeout: budgets (requests, tokens, duration), a circuit breaker, Retry-After.
+
+The client asks `before()` ahead of every request and reports how each ended; checks that cannot send
+any more are concluded by the context (skip "budget spent", error "not judged: the server stalled").
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+STALLS_PER_KIND = 5  # timeouts of one kind of request before that kind is no longer sent
+SILENT_IN_A_ROW = 5  # transport failures in a row, with no answer in between, before the run stops
+
+
+class Refused(Exception):
+    """A request was not sent: the run's budget is spent, its kind stalled, or the server is gone."""
+
+    def __init__(self, reason: str, *, budget: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.budget = budget
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The whole run's bounds; None means unbounded."""
+
+    max_requests: int | None = None
+    max_tokens: int | None = None
+    max_duration_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form for results.json."""
+        return {"max_requests": self.max_requests, "max_tokens": self.max_tokens,
+                "max_duration_s": self.max_duration_s}
+
+
+def retry_after_s(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class Limits:
+    """The run's budget and circuit breaker, shared by every thread of the run."""
+
+    def __init__(self, budget: Budget = Budget()) -> None:
+        self.budget = budget
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        self._stalls: dict[str, int] = {}
+        self._silent = 0
+        self.stopped: str | None = None  # why the run stopped early (nothing answers any more)
+        self.exhausted: str | None = None  # which budget ran out
+        self.rate_limited = 0
+        self.retry_wait_s = 0.0
+
+    def elapsed_s(self) -> float:
+        """Seconds since the run started."""
+        return time.monotonic() - self.started
+
+    def remaining_s(self) -> float | None:
+        """Seconds left of --max-duration (None when unbounded)."""
+        if self.budget.max_duration_s is None:
+            return None
+        return self.budget.max_duration_s - self.elapsed_s()
+
+    def check_budget(self, requests: int, tokens: int) -> str | None:
+        """Why the budget is spent (and remember it), or None while it lasts."""
+        b, reason = self.budget, None
+        if b.max_requests is not None and requests >= b.max_requests:
+            reason = f"budget spent: {requests} of --max-requests {b.max_requests} requests sent"
+        elif b.max_tokens is not None and tokens >= b.max_tokens:
+            reason = f"budget spent: {tokens} of --max-tokens {b.max_tokens} tokens used"
+        elif b.max_duration_s is not None and self.elapsed_s() >= b.max_duration_s:
+            reason = f"budget spent: the run reached --max-duration {b.max_duration_s:g} s"
+        if reason is not None:
+            with self._lock:
+                self.exhausted = self.exhausted or reason
+        return reason
+
+    def before(self, kind: str, requests: int, tokens: int) -> None:
+        """Raise Refused if this request must not be sent."""
+        spent = self.check_budget(requests, tokens)
+        if spent:
+            raise Refused(spent, budget=True)
+        with self._lock:
+            if self.stopped:
+                raise Refused(f"not judged: {self.stopped}", budget=False)
+            if self._stalls.get(kind, 0) >= STALLS_PER_KIND:
+                raise Refused(f"not judged: the server stalled {STALLS_PER_KIND} times on {kind}; not sent",
+                              budget=False)
+
+    def answered(self) -> None:
+        """An answer arrived (any status): the server is there."""
+        with self._lock:
+            self._silent = 0
+
+    def failed(self, kind: str, *, timeout: bool) -> None:
+        """A request got no (complete) answer."""
+        with self._lock:
+            self._silent += 1
+            if timeout:
+                self._stalls[kind] = self._stalls.get(kind, 0) + 1
+            if self._silent >= SILENT_IN_A_ROW and self.stopped is None:
+                self.stopped = f"the target stopped answering ({self._silent} requests in a row got no answer)"
+
+    def waited(self, seconds: float) -> None:
+        """A rate-limited answer (429/503 with Retry-After) was waited out."""
+        with self._lock:
+            self.rate_limited += 1
+            self.retry_wait_s += seconds
+
+    def to_json(self, usage: dict[str, int]) -> dict[str, Any]:
+        """The spend against the budget, and why the run ended early if it did."""
+        return {
+            **self.budget.to_json(),
+            "spent": {"requests": usage["requests"], "tokens": usage["total_tokens"],
+                      "duration_s": round(self.elapsed_s(), 1)},
+            "exhausted": self.exhausted,
+            "stopped": self.stopped,
+            "rate_limited": self.rate_limited,
+            "retry_wait_s": round(self.retry_wait_s, 1),
+        }

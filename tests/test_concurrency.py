@@ -1,0 +1,145 @@
+"""Checks run concurrently: shared requests sent once, idle-server checks alone, reports as a sequential run's."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance import exitcodes, results
+from conformance.model import CheckResult, CheckSpec, Exchange, Outcome
+from conformance.registry import Check, all_checks
+from conformance.scheduler import Scheduler
+from conformance.sharing import SharedCache
+from tests.fake import FakeServer
+from tests.test_cli_run import oai
+
+
+def _exchange(n: int) -> Exchange:
+    return Exchange("GET", f"http://x/{n}", {}, None, 200, {}, {"n": n})
+
+
+def test_a_request_in_flight_is_waited_for_not_sent_again() -> None:
+    cache, sent, started, release = SharedCache(), [], threading.Event(), threading.Event()
+
+    def send() -> Exchange:
+        sent.append(1)
+        started.set()
+        release.wait(5)
+        return _exchange(len(sent))
+
+    got: list[tuple[Exchange, bool]] = []
+    first = threading.Thread(target=lambda: got.append(cache.fetch("k", send)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: got.append(cache.fetch("k", send)))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert len(sent) == 1
+    assert sorted(shared for _, shared in got) == [False, True]
+    assert got[0][0] is got[1][0]
+
+
+def test_a_failed_request_in_flight_is_tried_again_by_the_waiter() -> None:
+    cache, calls = SharedCache(), []
+
+    def fail() -> Exchange:
+        calls.append("fail")
+        raise RuntimeError("no answer")
+
+    with pytest.raises(RuntimeError):
+        cache.fetch("k", fail)
+    ex, shared = cache.fetch("k", lambda: _exchange(2))
+    assert not shared and ex.response_body == {"n": 2} and calls == ["fail"]
+
+
+def _fake_checks(n: int, alone: set[int]) -> list[Check]:
+    return [Check(CheckSpec(f"c.{i}", "chat", "f", None, "b", alone=i in alone), lambda ctx: None) for i in range(n)]
+
+
+def test_alone_checks_run_first_one_at_a_time_and_at_most_n_run_at_once() -> None:
+    lock, running, most, order = threading.Lock(), [0], [0], []
+
+    def work(check: Check) -> CheckResult:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            order.append((check.spec.id, running[0]))
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return CheckResult(check.spec, Outcome.PASS, check.spec.id)
+
+    checks = _fake_checks(12, alone={3, 7})
+    sched = Scheduler(checks, work, concurrency=3)
+    got = [sched.result(c.spec.id).reason for c in checks]
+    assert got == [c.spec.id for c in checks]  # each item gets its own result, whatever ran first
+    assert [cid for cid, _ in order[:2]] == ["c.3", "c.7"] and all(n == 1 for _, n in order[:2])
+    assert most[0] <= 3
+
+
+def test_checks_that_need_an_idle_server_say_so() -> None:
+    alone = {c.spec.id for c in all_checks() if c.spec.alone}
+    assert {"chat.requests.isolated", "stream.delivery.incremental", "stream.content.matches"} <= alone
+
+
+def _steady(text: str) -> str:
+    """Text without what the server stamps on each answer (creation times, dates, random ids)."""
+    text = re.sub(r"\b\d{9,}\b", "<time>", text)
+    text = re.sub(r"\d\d:\d\d:\d\d( GMT|\+00:00)", "<date>", text)
+    return re.sub(r"(chatcmpl|call|req)[-_][A-Za-z0-9]+", r"\1-<id>", text)
+
+
+# Reasons that differ between any two runs: sampled at temperature 1, or quoting delivery timings.
+VARYING_REASONS = {"fields.n.choices", "stream.delivery.incremental"}
+
+
+def _comparable(doc: dict) -> dict:
+    """What must not change with concurrency: every verdict, reason and request, in the same order."""
+    return {
+        **{k: doc[k] for k in ("summary", "gate", "features", "fields", "usage", "complete")},
+        "checks": [
+            {"id": c["id"], "outcome": c["outcome"], "reason": c["id"] in VARYING_REASONS or _steady(c["reason"]), "deviations": c["deviations"],
+             "requests": [json.dumps(e["request"], sort_keys=True) for e in c["evidence"]]}
+            for c in doc["checks"]
+        ],
+    }
+
+
+def _junit_cases(path: Path) -> list[str]:
+    return re.findall(r'<testcase [^>]*name="([^"]+)"', path.read_text())
+
+
+@pytest.mark.slow
+def test_concurrency_1_and_8_give_the_same_reports(tmp_path: Path) -> None:
+    outs = {}
+    with FakeServer() as srv:
+        for n in (1, 8):
+            r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "fk",
+                    "--concurrency", str(n), "--output", str(tmp_path / str(n)), cwd=tmp_path)
+            assert r.returncode == exitcodes.OK, r.stdout[-3000:] + r.stderr[-3000:]
+            outs[n] = tmp_path / str(n)
+    one, eight = (results.load(outs[n]) for n in (1, 8))
+    assert _comparable(one) == _comparable(eight)
+    # Shared requests are sent once, whatever the concurrency (usage is compared above too).
+    assert one["usage"]["requests"] == eight["usage"]["requests"]
+    assert _steady((outs[1] / "checklist.md").read_text()) == _steady((outs[8] / "checklist.md").read_text())
+    assert _junit_cases(outs[1] / "junit.xml") == _junit_cases(outs[8] / "junit.xml")
+
+
+def test_concurrency_comes_from_the_command_line_then_the_target_file(tmp_path: Path) -> None:
+    from conformance.config import ConfigError, concurrency
+
+    f = tmp_path / "t.toml"
+    f.write_text('[target]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nconcurrency = 2\n')
+    assert concurrency(None, None, replay=False) == 4 and concurrency(None, None, replay=True) == 1
+    assert concurrency(None, str(f), replay=False) == 2 and concurrency(6, str(f), replay=False) == 6
+    f.write_text('[target]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nconcurrency = 0\n')
+    with pytest.raises(ConfigError, match="concurrency"):
+        concurrency(None, str(f), replay=False)
