@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, exitcodes, options, recording
+from conformance import __version__, baseline, bundled, exitcodes, limits_report, options, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -123,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
     print(_summary(doc, out))
     if code == pytest.ExitCode.INTERRUPTED:
         return exitcodes.INTERRUPTED
+    ended = limits_report.exit_code(doc)
+    if ended is not None:
+        return ended
     if not doc["checks"]:
         print("oai-conformance: no check matched --only", file=sys.stderr)
         return exitcodes.USAGE
@@ -164,6 +167,7 @@ def _summary(doc: dict, out: Path) -> str:
         f"oai-conformance: {doc['target']['name']} ({doc['target']['model']}): "
         + ", ".join(f"{n} {k}" for k, n in s.items() if n),
         f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
+        *limits_report.lines(doc),
     ]
     if doc["gate"]:
         lines.append(f"  failing: {', '.join(doc['gate'][:12])}" + (" ..." if len(doc["gate"]) > 12 else ""))

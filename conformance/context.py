@@ -9,9 +9,10 @@ from typing import Any
 
 from conformance import sse, validate
 from conformance.http import Client, ReplayMiss, TransportError
+from conformance.limits import Limits, RateLimited, Refused, send_within
 from conformance.model import CheckSpec, Exchange, Target
 from conformance.sharing import SharedCache
-from conformance.verdict import Fail, HarnessError, NotRecorded, Unsupported
+from conformance.verdict import Fail, HarnessError, NotRecorded, Skip, Unsupported
 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
@@ -42,6 +43,8 @@ class Run:
     # Replaying: timing is not the server's, so checks that judge timing say "not judged on replay".
     replay: bool = False
     properties: PropertySettings = field(default_factory=PropertySettings)
+    # Budgets, the circuit breaker and rate-limit waits, shared by every check of the run.
+    limits: Limits = field(default_factory=Limits)
 
     def close(self) -> None:
         """Release the client."""
@@ -107,11 +110,19 @@ class CheckContext:
         """Send a request (or reuse the identical one already sent this run) and keep it as evidence."""
         key = _key(method, path, body if content is None else content.decode("latin-1"), stream, auth, headers)
 
+        def once() -> Exchange:
+            return self.run.client.send(
+                method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream
+            )
+
         def send() -> Exchange:
+            kind = f"{'streamed ' if stream else ''}{method} {path}"
             try:
-                return self.run.client.send(
-                    method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream
-                )
+                return send_within(self.run.limits, self.run.client, kind, once)
+            except Refused as exc:
+                raise (Skip(exc.reason) if exc.budget else HarnessError(exc.reason)) from None
+            except RateLimited as exc:
+                raise HarnessError(str(exc)) from None
             except TransportError as exc:
                 raise HarnessError(f"no answer from the target: {exc}") from exc
             except ReplayMiss as exc:

@@ -9,11 +9,19 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from conformance.http import Client, TransportError
+from conformance.model import Exchange
+
 STALLS_PER_KIND = 5  # timeouts of one kind of request before that kind is no longer sent
-SILENT_IN_A_ROW = 5  # transport failures in a row, with no answer in between, before the run stops
+SILENT_IN_A_ROW = 5  # requests in a row without any answer (timeouts, refused connections): the run stops
+DEFAULT_429_WAIT_S = 1.0  # a 429 that does not say how long to wait
+MAX_RETRIES = 5  # rate-limited answers waited out for one request, however short the waits
 
 
 class Refused(Exception):
@@ -93,6 +101,13 @@ class Limits:
                 self.exhausted = self.exhausted or reason
         return reason
 
+    def refusal(self, requests: int, tokens: int) -> tuple[bool, str] | None:
+        """Whether a check may start: None, or (is it the budget, why not)."""
+        spent = self.check_budget(requests, tokens)
+        if spent:
+            return True, spent
+        return (False, f"not judged: {self.stopped}") if self.stopped else None
+
     def before(self, kind: str, requests: int, tokens: int) -> None:
         """Raise Refused if this request must not be sent."""
         spent = self.check_budget(requests, tokens)
@@ -110,17 +125,17 @@ class Limits:
         with self._lock:
             self._silent = 0
 
-    def failed(self, kind: str, *, timeout: bool) -> None:
-        """A request got no (complete) answer."""
+    def failed(self, kind: str, *, timeout: bool, silent: bool = True) -> None:
+        """A request got no (complete) answer; silent: nothing at all came back."""
         with self._lock:
-            self._silent += 1
+            self._silent = self._silent + 1 if silent else 0
             if timeout:
                 self._stalls[kind] = self._stalls.get(kind, 0) + 1
             if self._silent >= SILENT_IN_A_ROW and self.stopped is None:
                 self.stopped = f"the target stopped answering ({self._silent} requests in a row got no answer)"
 
     def waited(self, seconds: float) -> None:
-        """A rate-limited answer (429/503 with Retry-After) was waited out."""
+        """A rate-limited answer (429, 503 with Retry-After) came, and seconds are spent waiting it out."""
         with self._lock:
             self.rate_limited += 1
             self.retry_wait_s += seconds
@@ -136,3 +151,53 @@ class Limits:
             "rate_limited": self.rate_limited,
             "retry_wait_s": round(self.retry_wait_s, 1),
         }
+
+
+class RateLimited(Exception):
+    """Still rate limited when the time to wait for it ran out: the check is not judged."""
+
+
+def _is_silence(exc: BaseException) -> tuple[bool, bool]:
+    """(no answer at all, a timeout) for a transport failure: a garbled answer is still an answer."""
+    cause = exc.__cause__
+    timeout = isinstance(cause, httpx.TimeoutException)
+    return timeout or isinstance(cause, httpx.ConnectError), timeout
+
+
+def _rate_limit_wait(ex: Exchange) -> float | None:
+    """Seconds a 429 (or a 503 with Retry-After) asks to wait; None if the answer is no rate limit."""
+    after = retry_after_s(ex.response_headers.get("retry-after") or ex.response_headers.get("Retry-After"))
+    if ex.status == 429:
+        return DEFAULT_429_WAIT_S if after is None else after
+    if ex.status == 503 and after is not None:
+        return after
+    return None
+
+
+def send_within(limits: Limits, client: Client, kind: str, send: Callable[[], Exchange]) -> Exchange:
+    """Send once the limits allow it; wait out rate limits (Retry-After) within one --timeout per request."""
+    waited, tries = 0.0, 0
+    while True:
+        usage = client.usage
+        limits.before(kind, usage.requests, usage.prompt_tokens + usage.completion_tokens)
+        try:
+            ex = send()
+        except TransportError as exc:
+            silent, timeout = _is_silence(exc)
+            limits.failed(kind, timeout=timeout, silent=silent)
+            raise
+        limits.answered()
+        wait = _rate_limit_wait(ex)
+        if wait is None:
+            return ex
+        room = client.target.timeout_s - waited
+        left = limits.remaining_s()
+        if left is not None:
+            room = min(room, left)
+        fits = wait <= room and tries < MAX_RETRIES
+        limits.waited(wait if fits else 0.0)
+        if not fits:
+            raise RateLimited(f"not judged: rate limited ({ex.status}, Retry-After {wait:g} s) after {tries} "
+                              f"retries and {waited:g} s of waiting (at most {MAX_RETRIES} retries within --timeout)")
+        time.sleep(wait)
+        waited, tries = waited + wait, tries + 1

@@ -58,6 +58,12 @@ SHARED: tuple[Option, ...] = (
     Option("--timeout", "--oai-timeout", "seconds to wait for one answer (default 60)", type=float),
     Option("--concurrency", "--oai-concurrency", "checks run at once, so at most N requests in flight (default 4; "
            "1 on replay; 1 for a server that cannot take parallel requests)", type=positive, metavar="N"),
+    Option("--max-requests", "--oai-max-requests", "stop sending after N requests; the remaining checks are "
+           "skipped (budget spent) and the reports written", type=positive, metavar="N"),
+    Option("--max-tokens", "--oai-max-tokens", "stop sending once the target reports N tokens used (prompt + "
+           "completion)", type=positive, metavar="N"),
+    Option("--max-duration", "--oai-max-duration", "stop starting requests after SECONDS for the whole run "
+           "(requests in flight finish within --timeout)", type=float, metavar="SECONDS"),
     Option("--record", "--oai-record", "record every exchange as vcrpy cassettes, one per check "
            "(default cassettes/<name>/)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
     Option("--replay", "--oai-replay", "answer every request from a recorded folder; no network", metavar="DIR"),

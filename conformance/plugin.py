@@ -15,6 +15,7 @@ from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, concurrency
 from conformance.context import PropertySettings, Run
 from conformance.http import Client, ReplayMiss
+from conformance.limits import Budget, Limits
 from conformance.model import CheckResult, Outcome, Target
 from conformance.preflight import Unreachable, probe
 from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_target, write_target
@@ -48,7 +49,12 @@ class _State:
         return self.tape.cassette(check_id) if self.tape is not None else nullcontext()
 
     def run_check(self, check: Check) -> CheckResult:
-        """Run one check in the calling thread, inside its cassette."""
+        """Run one check in the calling thread, inside its cassette (not at all once the run must stop)."""
+        usage = self.run.client.usage
+        refused = self.run.limits.refusal(usage.requests, usage.prompt_tokens + usage.completion_tokens)
+        if refused is not None:
+            budget, reason = refused
+            return CheckResult(check.spec, Outcome.SKIP if budget else Outcome.ERROR, reason)
         if isinstance(self.tape, Replayer):
             # What the recorded check took from the run cache, so a subset replays like the whole run.
             for key, stream, wire in self.tape.cached(check.spec.id):
@@ -66,6 +72,7 @@ class _State:
             selection=self.selection,
             server=self.server,
             replay=self.run.replay,
+            limits=self.run.limits.to_json(self.run.client.usage.to_json()),
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
@@ -159,8 +166,10 @@ def pytest_configure(config: pytest.Config) -> None:
             client.tap = tape.add
     props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
                              config.getoption("--oai-explore"))
+    budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
+                    config.getoption("--oai-max-duration"))
     run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
-              properties=props, replayer=tape if isinstance(tape, Replayer) else None)
+              properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget))
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             server = probe(client)

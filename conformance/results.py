@@ -48,6 +48,7 @@ def build(
     selection: str | None,
     server: dict[str, Any] | None = None,
     replay: bool = False,
+    limits: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Assemble the results document from a run's check results."""
     checks = [r.to_json() for r in results]
@@ -61,6 +62,7 @@ def build(
         "replay": replay,
         "selection": selection,
         "usage": usage,
+        **({"limits": limits} if limits is not None else {}),
         "summary": summary(checks),
         "gate": [c["id"] for c in gate(checks)],
         "features": verdicts.features(checks),

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def tcp_server(reply: bytes | None, first: bytes | None = None) -> Iterator[str]:
+def tcp_server(reply: bytes | None, first: bytes | None = None, accepted: list[int] | None = None) -> Iterator[str]:
     """Accept connections; send `reply` and close, or (None) hold them open in silence.
 
     `first`, if given, answers the first connection only: a server that dies after the preflight.
+    `accepted`, if given, gets one item per connection accepted (how many requests were tried).
     """
     pending = [first] if first is not None else []
     sock = socket.socket()
@@ -28,6 +29,8 @@ def tcp_server(reply: bytes | None, first: bytes | None = None) -> Iterator[str]
                 conn, _ = sock.accept()
             except OSError:
                 continue
+            if accepted is not None:
+                accepted.append(1)
             answer = pending.pop() if pending else reply
             if answer is None:
                 held.append(conn)

@@ -6,6 +6,7 @@ import json
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -21,6 +22,10 @@ class Owner(Protocol):
     stream_delay: float
 
     def record(self, method: str, path: str, body: Any) -> None: ...
+
+    def serving(self) -> AbstractContextManager[None]: ...
+
+    def rate_limit(self, method: str) -> Reply | None: ...
 
     def crashed(self, trace: str) -> None: ...
 
@@ -51,6 +56,10 @@ class Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def _dispatch(self) -> None:
+        with self.server.owner.serving():
+            self._serve()
+
+    def _serve(self) -> None:
         owner = self.server.owner
         try:
             raw = self._read_body()
@@ -61,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         ctx = HttpCtx(self.command, urlsplit(self.path).path, self.path, headers, body, raw)
         try:
-            reply = owner.app.handle(ctx)
+            reply = owner.rate_limit(self.command) or owner.app.handle(ctx)
         except Exception:  # a bug in the fake must not kill the connection thread silently
             owner.crashed(traceback.format_exc())
             reply = default_reply(server_error("The fake server crashed; see FakeServer.crashes."))

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
 from tests.fake.app import App, AppConfig
 from tests.fake.handler import FakeHTTPServer
 from tests.fake.registry import Hooks, State
+from tests.fake.wire import Reply
 
 
 class FakeServer:
     """A fully conformant fake by default; each named deviation switches on one realistic departure."""
 
     def __init__(self, deviations: Iterable[str] | str = (), api_key: str | None = None,
-                 model: str = "fake-model", stream_delay: float = 0.002) -> None:
+                 model: str = "fake-model", stream_delay: float = 0.002, latency: float = 0.0,
+                 slots: int | None = None, rate_limited: int = 0, retry_after: str = "1") -> None:
+        """latency: seconds each request occupies a slot; slots: requests served at once (others queue);
+        rate_limited: the first N POSTs are answered 429 with a Retry-After header of retry_after."""
         names = (deviations,) if isinstance(deviations, str) else tuple(deviations)
         self.hooks = Hooks(names)  # ValueError for unknown names, before anything starts
         self.deviations = self.hooks.active
@@ -24,6 +31,13 @@ class FakeServer:
         self.model = model
         self.api_key = api_key
         self.stream_delay = stream_delay
+        self.latency = latency
+        self._slots = threading.BoundedSemaphore(slots) if slots else None
+        self.busy_s = 0.0  # time requests spent being served, summed over requests (not waiting for a slot)
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._rate_limited = rate_limited
+        self.retry_after = retry_after
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, parsed JSON or None)
         self.crashes: list[str] = []  # tracebacks of bugs in the fake itself
         self._lock = threading.Lock()
@@ -54,6 +68,36 @@ class FakeServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._httpd = self._thread = None
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Hold a slot for one request, for at least the configured latency, and count the time busy."""
+        if self._slots is not None:
+            self._slots.acquire()
+        start = time.monotonic()
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)  # a real server computing the answer
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self.busy_s += time.monotonic() - start
+            if self._slots is not None:
+                self._slots.release()
+
+    def rate_limit(self, method: str) -> Reply | None:
+        """A 429 with Retry-After while the configured number of rate-limited POSTs lasts."""
+        with self._lock:
+            if method != "POST" or self._rate_limited <= 0:
+                return None
+            self._rate_limited -= 1
+        body = {"error": {"message": "Rate limit reached; retry later.", "type": "rate_limit_exceeded",
+                          "param": None, "code": "rate_limit_exceeded"}}
+        return Reply(429, json.dumps(body).encode(), headers=(("Retry-After", self.retry_after),))
 
     def record(self, method: str, path: str, body: Any) -> None:
         """Log a received request."""
