@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,8 @@ class Run:
     properties: PropertySettings = field(default_factory=PropertySettings)
     # Budgets, the circuit breaker and rate-limit waits, shared by every check of the run.
     limits: Limits = field(default_factory=Limits)
+    # At most --concurrency requests in flight, whatever the number of threads running checks.
+    in_flight: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(1))
 
     def close(self) -> None:
         """Release the client."""
@@ -118,7 +121,8 @@ class CheckContext:
         def send() -> Exchange:
             kind = f"{'streamed ' if stream else ''}{method} {path}"
             try:
-                return send_within(self.run.limits, self.run.client, kind, once)
+                with self.run.in_flight:  # a rate-limit wait keeps its slot: waiting is the point
+                    return send_within(self.run.limits, self.run.client, kind, once)
             except Refused as exc:
                 raise (Skip(exc.reason) if exc.budget else HarnessError(exc.reason)) from None
             except RateLimited as exc:

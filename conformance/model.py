@@ -89,6 +89,8 @@ class CheckSpec:
     spec_ref: str | None = None
     # Its verdict needs an otherwise idle server: run before the concurrent phase, one at a time.
     alone: bool = False
+    # Sends many requests one after another: started first in the concurrent phase, not finished last.
+    many_requests: bool = False
 
 
 @dataclass(frozen=True)

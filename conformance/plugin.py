@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -169,7 +170,8 @@ def pytest_configure(config: pytest.Config) -> None:
     budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
                     config.getoption("--oai-max-duration"))
     run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
-              properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget))
+              properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget),
+              in_flight=threading.BoundedSemaphore(workers))
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             server = probe(client)
@@ -195,8 +197,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
-    checks = [item.callspec.params["conformance_check"] for item in session.items
-              if "conformance_check" in getattr(getattr(item, "callspec", None), "params", {})]
+    params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
+    # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
+    checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
     state.scheduler = Scheduler(checks, state.run_check, state.concurrency)
 
 

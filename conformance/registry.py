@@ -40,6 +40,7 @@ def check(
     model_dependent: bool = False,
     spec_ref: str | None = None,
     alone: bool = False,
+    many_requests: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
     """Register a check function under a stable dotted id."""
 
@@ -61,6 +62,7 @@ def check(
             model_dependent=model_dependent,
             spec_ref=spec_ref,
             alone=alone,
+            many_requests=many_requests,
         )
         _REGISTRY[id] = Check(spec=spec, fn=fn)
         return fn

@@ -2,7 +2,9 @@
 
 Results are taken in pytest's order, so every report reads as a sequential run's would. Checks marked
 `alone` (their verdict needs an otherwise idle server: delivery timing, state left by the previous
-request) run first, one at a time, before anything runs concurrently.
+request) run first, one at a time, before anything runs concurrently. The run's in-flight limit is a
+semaphore around each request (Run.in_flight), so there are more threads than requests in flight: a
+check waiting for a shared request in flight holds no slot and leaves it to a check that can send.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from conformance.model import CheckResult
 from conformance.registry import Check
 
+THREADS_PER_SLOT = 3
+MAX_THREADS = 32
+
 
 class Scheduler:
     """Owns the worker threads of one run."""
@@ -21,7 +26,9 @@ class Scheduler:
     def __init__(self, checks: Sequence[Check], work: Callable[[Check], CheckResult], concurrency: int) -> None:
         self._checks = list(checks)
         self._work = work
-        self._concurrency = max(1, concurrency)
+        # Threads, not requests in flight (Run.in_flight bounds those): checks that wait for a shared
+        # request would otherwise leave the server idle.
+        self._threads = min(THREADS_PER_SLOT * max(1, concurrency), MAX_THREADS)
         self._results: dict[str, Future[CheckResult]] = {c.spec.id: Future() for c in self._checks}
         self._driver = threading.Thread(target=self._drive, name="conformance-scheduler", daemon=True)
         self._started = False
@@ -44,10 +51,11 @@ class Scheduler:
 
     def _drive(self) -> None:
         alone = [c for c in self._checks if c.spec.alone]
-        together = [c for c in self._checks if not c.spec.alone]
+        # Long chains of requests first, so they do not finish last (sorted is stable: otherwise in order).
+        together = sorted((c for c in self._checks if not c.spec.alone), key=lambda c: not c.spec.many_requests)
         for c in alone:
             self._run(c)
-        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="conformance-check") as pool:
+        with ThreadPoolExecutor(self._threads, thread_name_prefix="conformance-check") as pool:
             for c in together:
                 pool.submit(self._run, c)
 

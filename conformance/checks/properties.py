@@ -11,7 +11,7 @@ VALID = "prop.chat.valid_requests"
 INVALID = "prop.chat.invalid_requests"
 
 
-@check(VALID, feature=GENERATED,
+@check(VALID, feature=GENERATED, many_requests=True,
        behavior="Requests generated from the CreateChatCompletionRequest schema (sampling fields, stop, n, logprobs, "
                 "response_format, stream, tools, images, multi-turn) get a 2xx valid against the response schema "
                 "with usage sums, finish_reason, choice count and stream framing intact, or a clear 4xx")
@@ -19,7 +19,7 @@ def valid_requests(ctx: CheckContext) -> str:
     return conclude.valid_requests(ctx, chat.SPEC, VALID)
 
 
-@check(INVALID, feature="Input validation",
+@check(INVALID, feature="Input validation", many_requests=True,
        behavior="Requests generated with one schema defect (out-of-range number, wrong type, missing required field, "
                 "unknown enum value, malformed message) are rejected with a 4xx and the error envelope, never a 2xx "
                 "or a 5xx")
