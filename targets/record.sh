@@ -11,7 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
@@ -19,7 +19,7 @@ extra=()
 case "$name" in
   llama-server)            script=llama-server.sh;     env=(PORT=8086) ;;
   llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
-  vllm)                    script=vllm.sh;             env=(PORT=8087) ;;
+  vllm)                    script=vllm.sh;             env=(PORT=8089) ;;
   vllm-tools)              script=vllm.sh;             env=(PORT=8082 TOOLS=1) ;;
   llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1) ;;
   llama-cpp-python-tools)  script=llama-cpp-python.sh; env=(PORT=8088 TOOLS=1 LOGITS_ALL=1) ;;
@@ -29,6 +29,7 @@ case "$name" in
                            LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
                            export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
                            extra=(--api-key-env LITELLM_MASTER_KEY) ;;
+  xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087) ;;
   *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
 esac
 
@@ -49,6 +50,10 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
   if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
     env "$@" "$here/$script" start >&2
     started+=("$* $here/$script")
+  elif ! env "$@" "$here/$script" status 2>/dev/null | grep -q " port=$port .* running"; then
+    # another server answers on this port: recording it under this name would be a wrong recording
+    echo "record.sh: port $port answers, but not as an instance of $script; stop what runs there first" >&2
+    exit 1
   fi
   url="http://127.0.0.1:$port/v1"
 }
