@@ -11,16 +11,18 @@ import ast
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import sse
-from conformance.model import CheckResult, Outcome
+from conformance import results, sse
+from conformance.model import CheckResult, CheckSpec, Exchange, Outcome
 from tests.fake import FakeServer
 from tests.helpers import run_checks
 
 KEY = "sk-reasons"
+REPORTS = sorted(p.parent for p in (Path(__file__).resolve().parents[1] / "reports").glob("*/results.json"))
 # Departures that keep checks passing (or make them fail for a reason) while changing what they see.
 MIX = frozenset({"stream.created_changes", "errors.validation_200", "routes.wrong_method_404", "errors.wrong_status",
                  "stream.keepalive_comments", "chat.no_logprobs_key", "tools.content_not_null"})
@@ -153,3 +155,20 @@ def test_the_rules_catch_the_contradictions_once_shipped(runs: dict[str, dict[st
     chunks: list[dict[str, Any]] = max(_streams(result), key=len, default=[{}])
     reason = old_reason.format(created=chunks[0].get("created"), n=len(chunks))
     assert rule in {name for name, _ in contradictions(dataclasses.replace(result, reason=reason))}
+
+
+def _from_json(row: dict[str, Any]) -> CheckResult:
+    """A results.json row back as a CheckResult, with what the rules read: reason, statuses, raw bodies."""
+    evidence = tuple(Exchange(e["request"]["method"], e["request"]["url"], {}, e["request"].get("body"),
+                              e["response"].get("status"), {}, e["response"].get("body"), e["response"].get("raw"))
+                     for e in row["evidence"])
+    spec = CheckSpec(row["id"], row["endpoint"], row["feature"], row["field"], row["behavior"])
+    return CheckResult(spec, Outcome(row["outcome"]), row["reason"], evidence, tuple(row["deviations"]))
+
+
+@pytest.mark.parametrize("folder", REPORTS, ids=[p.name for p in REPORTS])
+def test_no_pass_reason_of_a_bundled_report_contradicts_its_evidence(folder: Path) -> None:
+    """The same rules on what real servers answered (the committed reports hold every exchange)."""
+    rows = [_from_json(row) for row in results.load(folder)["checks"] if row["outcome"] == Outcome.PASS.value]
+    found = {r.spec.id: [f"{rule}: {p}" for rule, p in contradictions(r)] for r in rows}
+    assert {k: v for k, v in found.items() if v} == {}

@@ -5,6 +5,8 @@
 #     @deviation("area.what_goes_wrong", "one-line description", on="<point>")
 # (use @also(name, on=...) for a second hook of the same deviation), then add a probe for it to
 # tests/fake/probe_table.py: test_fake_server.py checks that every deviation has one and that it shows.
+# Declare the checks it turns from pass in the deviation table of the area's self-test (FLIPS and the
+# like, listed in tests/test_every_check_can_fail.py): every registered check needs one that does.
 
 from tests.fake.deviations import (  # noqa: F401 - imported for their registrations
     area_chat,
