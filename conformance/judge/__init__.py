@@ -1,0 +1,1 @@
+"""Second judges: independent clients that read the very bytes the suite received (no second request)."""

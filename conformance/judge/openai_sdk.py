@@ -1,0 +1,188 @@
+"""The official openai Python client as a second judge: it parses the bytes the suite received, in memory.
+
+Nothing is sent anywhere: the client's transport answers its one request with the recorded status,
+headers and body. Each judgement builds its own client, so judging is safe from any thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from conformance import sse
+from conformance.judge import reading
+
+# The client decodes bodies itself: the suite's bytes are already decoded and their length may differ.
+_DROP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+_BASE_URL = "http://openai-sdk-judge.invalid/v1"
+_MODEL_PATH = re.compile(r"/models/(?P<id>.+)$")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the SDK made of one 2xx answer: problem is None when it read what the suite read."""
+
+    sdk: str
+    call: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The SDK parsed the answer without error and read the same data as the suite."""
+        return self.problem is None
+
+    def describe(self) -> str:
+        """One line naming the SDK, the call and what went wrong."""
+        return f"{self.sdk} {self.call}: {self.problem or 'read as the suite did'}"
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """The SDK judging, as 'openai X.Y.Z' (imported on first use: it is slow to import)."""
+    import openai
+
+    return f"openai {openai.__version__}"
+
+
+def judge(method: str, url: str, request_body: Any, status: int, headers: Iterable[tuple[str, str]],
+          body: bytes) -> Judgement | None:
+    """Hand one 2xx answer to the SDK call that would have made the request; None if no call makes it."""
+    if not 200 <= status < 300:
+        return None
+    path = httpx.URL(url).path.rstrip("/")
+    if method == "POST" and path.endswith("/chat/completions"):
+        asked = request_body.get("stream") if isinstance(request_body, dict) else None
+        if asked is not None and not isinstance(asked, bool):
+            return None  # the SDK sends stream as a boolean: it makes no request such an answer could answer
+        return _stream(status, headers, body) if asked else _create(status, headers, body)
+    if method == "GET" and path.endswith("/models"):
+        return _models_list(status, headers, body)
+    found = _MODEL_PATH.search(path)
+    if method == "GET" and found:
+        return _models_retrieve(status, headers, body, httpx.URL(url).path.split("/models/", 1)[1])
+    return None
+
+
+class _Answer(httpx.BaseTransport):
+    """Answers any request with one given response, in memory.
+
+    Its own class rather than httpx.MockTransport: vcrpy patches MockTransport while recording or
+    replaying, and would take the SDK's request for one of the target's.
+    """
+
+    def __init__(self, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
+        self._status = status
+        self._headers = [(k, v) for k, v in headers if k.lower() not in _DROP_HEADERS]
+        self._body = body
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """The given response, whatever was asked."""
+        return httpx.Response(self._status, headers=self._headers, content=self._body, request=request)
+
+
+def _client(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any:
+    """An SDK client whose only answer is the given one."""
+    import openai
+
+    http: Any = httpx.Client(transport=_Answer(status, headers, body), trust_env=False)  # 3.x accepts httpx too
+    return openai.OpenAI(api_key="judge", base_url=_BASE_URL, http_client=http, max_retries=0)
+
+
+def _raised(exc: BaseException) -> str:
+    """'IndexError in _convert_initial_chunk_into_snapshot: ...': the SDK function that raised it."""
+    where = ""
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if "/openai/" in code.co_filename.replace("\\", "/"):
+            where = getattr(code, "co_qualname", code.co_name)
+        tb = tb.tb_next
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no message"
+    return f"{type(exc).__name__}{f' in {where}' if where else ''}: {text}"
+
+
+def _verdict(call: str, run: Callable[[], str | None]) -> Judgement:
+    try:
+        problem = run()
+    except Exception as exc:  # noqa: BLE001 - any exception the SDK raises on these bytes is the finding
+        problem = _raised(exc)
+    return Judgement(version(), call, problem)
+
+
+def _create(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    def run() -> str | None:
+        completion = _client(status, headers, body).chat.completions.create(model="judge", messages=[])
+        try:
+            suite = reading.from_completion(json.loads(body))
+        except ValueError:
+            suite = {}
+        return _compare(suite, lambda: _sdk_reading(completion.choices))
+    return _verdict("chat.completions.create", run)
+
+
+def _stream(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
+
+    parsed = sse.parse(body.decode("utf-8", "replace"))
+
+    def run() -> str | None:
+        manager = _client(status, headers, body).chat.completions.stream(model="judge", messages=[])
+        taken = 0
+        try:
+            with manager as stream:
+                for event in stream:
+                    taken += event.type == "chunk"
+                try:
+                    stream.get_final_completion()
+                except (LengthFinishReasonError, ContentFilterFinishReasonError):
+                    pass  # by design: the helper refuses to hand out a cut or filtered answer as final
+                snapshot = stream.current_completion_snapshot
+        except Exception as exc:  # noqa: BLE001 - any exception here is the finding; say how far the helper got
+            if type(exc) is APIError and parsed.errors:
+                return None  # the stream carries an error event and the client raises it: as intended
+            return f"{_raised(exc)} (after accumulating {taken} of the {len(parsed.chunks)} chunks the suite read)"
+        return _compare(reading.from_chunks(parsed.chunks), lambda: _sdk_reading(snapshot.choices))
+    return _verdict("chat.completions.stream", run)
+
+
+def _models_list(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    def run() -> str | None:
+        ids = [m.id for m in _client(status, headers, body).models.list()]
+        listed = json.loads(body).get("data")
+        want = [m.get("id") for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+        return None if ids == want else f"listed ids {ids[:5]}, the body says {want[:5]}"
+    return _verdict("models.list", run)
+
+
+def _models_retrieve(status: int, headers: Iterable[tuple[str, str]], body: bytes, model_id: str) -> Judgement:
+    def run() -> str | None:
+        got = _client(status, headers, body).models.retrieve(model_id).id
+        want = json.loads(body).get("id")
+        return None if got == want else f"id {got!r}, the body says {want!r}"
+    return _verdict("models.retrieve", run)
+
+
+def _sdk_reading(choices: Any) -> reading.Reading:
+    """Read the SDK's choices the way client code does: attribute access, nothing coerced."""
+    out: reading.Reading = {}
+    for choice in choices:
+        message = choice.message
+        calls = tuple(call.function.arguments for call in message.tool_calls or [])
+        out[choice.index] = reading.ChoiceReading(message.content, calls, choice.finish_reason)
+    return out
+
+
+def _compare(suite: reading.Reading, read_sdk: Callable[[], reading.Reading]) -> str | None:
+    try:
+        sdk = read_sdk()
+    except Exception as exc:  # noqa: BLE001 - reading the SDK's own result failed: what client code meets
+        return f"reading the result: {_raised(exc)}"
+    found = reading.differences(suite, sdk)
+    return "; ".join(found[:3]) if found else None

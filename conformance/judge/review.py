@@ -1,0 +1,58 @@
+"""Fold the SDK's judgements of a check's 2xx answers into the check's result."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import replace
+from typing import Any
+
+from conformance.judge import openai_sdk
+from conformance.model import CheckResult, Exchange, Outcome, Wire
+
+# A stream is evidence of a dozen checks: judge each answer once. Keyed weakly, so a run's answers
+# leave with the run; the lock makes it safe from concurrent checks (a race only judges twice).
+_judged: weakref.WeakKeyDictionary[Wire, openai_sdk.Judgement | None] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+DETAIL = "openai_sdk"
+
+
+def judgement(ex: Exchange) -> openai_sdk.Judgement | None:
+    """The SDK's judgement of one exchange's bytes (None: not a 2xx answer to a call the SDK makes)."""
+    wire = ex.wire
+    if wire is None or not 200 <= wire.status < 300:
+        return None
+    with _lock:
+        if wire in _judged:
+            return _judged[wire]
+    found = openai_sdk.judge(wire.method, wire.url, ex.request_body, wire.status, wire.response_headers,
+                             wire.response_body)
+    with _lock:
+        _judged[wire] = found
+    return found
+
+
+def review(result: CheckResult) -> CheckResult:
+    """The result with the SDK's findings: a client failure the check missed or judged milder becomes the verdict."""
+    judged = [(n, j) for n, j in ((n, judgement(ex)) for n, ex in enumerate(result.evidence, 1)) if j is not None]
+    if not judged:
+        return result
+    failed = [(n, j) for n, j in judged if not j.ok]
+    if not failed:
+        if result.outcome is Outcome.FAIL:
+            # The suite calls these bytes broken but the official client reads them fine: worth a second look.
+            note = {"sdk": judged[0][1].sdk, "agrees": False,
+                    "note": f"the official client read all {len(judged)} 2xx answer(s) of this check as the "
+                            "suite did; the failure is the suite's own finding"}
+            return replace(result, details={**result.details, DETAIL: note})
+        return result
+    n, first = failed[0]
+    found: dict[str, Any] = {
+        "sdk": first.sdk,
+        "failures": [{"exchange": k, "call": j.call, "problem": j.problem} for k, j in failed],
+    }
+    if result.outcome not in (Outcome.PASS, Outcome.IGNORED):
+        return replace(result, details={**result.details, DETAIL: found})
+    found["overrides"] = {"outcome": result.outcome.value, "reason": result.reason}
+    reason = f"{first.sdk}: {first.problem} ({first.call} on answer {n} of {len(result.evidence)})"
+    return replace(result, outcome=Outcome.FAIL, reason=reason, details={**result.details, DETAIL: found})

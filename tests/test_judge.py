@@ -1,0 +1,176 @@
+"""The official openai SDK as a second judge: it reads the suite's bytes in memory and its failures become verdicts."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from conformance.judge import openai_sdk, review
+from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Wire
+
+CHAT_URL = "http://127.0.0.1:1/v1/chat/completions"
+SSE = [("content-type", "text/event-stream")]
+JSON = [("content-type", "application/json")]
+
+
+def chunk(index: int, delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
+    """One chat.completion.chunk carrying one choice."""
+    return {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish}], **extra}
+
+
+def stream(*chunks: dict[str, Any]) -> bytes:
+    """SSE bytes of the chunks, ended by [DONE]."""
+    return ("".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n").encode()
+
+
+def two_choices(first: int) -> bytes:
+    """An n=2 stream whose first chunk carries only choice `first`."""
+    other = 1 - first
+    return stream(chunk(first, {"role": "assistant", "content": ""}), chunk(other, {"role": "assistant", "content": ""}),
+                  chunk(0, {"content": "Hi"}), chunk(1, {"content": "Yo"}), chunk(0, {}, "stop"), chunk(1, {}, "length"))
+
+
+def judge_stream(body: bytes) -> openai_sdk.Judgement:
+    """The SDK's judgement of a streamed answer."""
+    found = openai_sdk.judge("POST", CHAT_URL, {"stream": True}, 200, SSE, body)
+    assert found is not None
+    return found
+
+
+def completion(**message: Any) -> bytes:
+    """A chat.completion body with one choice."""
+    return json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m", "choices": [
+        {"index": 0, "message": {"role": "assistant", **message}, "finish_reason": "stop"}]}).encode()
+
+
+def test_choice_1_first_raises_index_error_in_the_stream_helper() -> None:
+    """n=2 with choice 1 first: the suite reads two good choices; the SDK's accumulation raises IndexError."""
+    found = judge_stream(two_choices(first=1))
+    assert found.call == "chat.completions.stream"
+    assert found.problem is not None and found.problem.startswith("IndexError in ")
+    assert "after accumulating 0 of the 6 chunks" in found.problem
+    assert found.sdk == openai_sdk.version() and found.sdk.startswith("openai ")
+
+
+def test_choices_in_order_read_as_the_suite_reads_them() -> None:
+    """The same stream with choice 0 first is fine, and a cut answer (finish_reason length) is no failure."""
+    assert judge_stream(two_choices(first=0)).ok
+
+
+def test_an_sse_error_event_raised_by_the_sdk_is_as_intended() -> None:
+    """A 200 stream carrying an error event: the SDK raising APIError with it is how clients learn of the error."""
+    body = b'data: {"error": {"message": "too hot", "type": "invalid_request_error"}}\n\ndata: [DONE]\n\n'
+    assert judge_stream(body).ok
+
+
+def test_truncated_json_in_a_stream_breaks_the_sdk_iterator() -> None:
+    """The SDK's streaming iterator raises on data that is not JSON, where a lenient reader would drop it."""
+    good = stream(chunk(0, {"role": "assistant", "content": "Hi"}), chunk(0, {}, "stop"))
+    frames = good.split(b"\n\n")
+    frames[1] = frames[1][: len(frames[1]) // 2]
+    found = judge_stream(b"\n\n".join(frames))
+    assert found.problem is not None and found.problem.startswith("JSONDecodeError")
+
+
+def test_a_chunk_the_helper_skips_is_wrong_accumulated_text() -> None:
+    """The stream helper drops chunks whose object is not chat.completion.chunk: its text differs from the bytes'."""
+    skipped = {**chunk(0, {"content": " there"}), "object": ""}
+    found = judge_stream(stream(chunk(0, {"role": "assistant", "content": "Hi"}), skipped, chunk(0, {}, "stop")))
+    assert found.problem == "choice 0 text 'Hi', the bytes say 'Hi there'"
+
+
+def test_tool_call_arguments_are_compared() -> None:
+    """Tool-call arguments as the SDK accumulates them against the concatenated fragments."""
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": '{"a"'}}
+    ok = stream(chunk(0, {"role": "assistant", "tool_calls": [call]}),
+                chunk(0, {"tool_calls": [{"index": 0, "function": {"arguments": ": 1}"}}]}), chunk(0, {}, "tool_calls"))
+    assert judge_stream(ok).ok
+    no_index = ok.replace(b'{"index": 0, "function"', b'{"function"')
+    found = judge_stream(no_index)
+    assert found.problem is not None and "index" in found.problem  # the exception's type differs between versions
+
+
+def test_a_stream_answered_with_one_json_body_gives_the_sdk_nothing() -> None:
+    """stream: true answered with a chat.completion JSON body: the helper accumulates no chunk and raises."""
+    found = openai_sdk.judge("POST", CHAT_URL, {"stream": True}, 200, JSON, completion(content="hi"))
+    assert found is not None and found.problem is not None
+    assert "after accumulating 0 of the 0 chunks" in found.problem
+
+
+def test_non_streamed_answers() -> None:
+    """The non-streaming parse: a good body is read as the suite reads it; a JSON list leaves nothing to read."""
+    good = openai_sdk.judge("POST", CHAT_URL, {"stream": False}, 200, JSON, completion(content="hi"))
+    assert good is not None and good.ok and good.call == "chat.completions.create"
+    bad = openai_sdk.judge("POST", CHAT_URL, {}, 200, JSON, b"[1, 2]")
+    assert bad is not None and bad.problem == "reading the result: AttributeError: 'list' object has no attribute 'choices'"
+    empty = openai_sdk.judge("POST", CHAT_URL, {}, 200, JSON, b"")
+    assert empty is not None and empty.problem is not None and empty.problem.startswith("JSONDecodeError")
+
+
+def test_models_answers_and_what_is_not_judged() -> None:
+    """GET /models and /models/{id} go to models.list and models.retrieve; other routes and non-2xx are not judged."""
+    listed = openai_sdk.judge("GET", "http://h/v1/models", None, 200, JSON, b'{"object": "list", "data": [{"id": "a"}]}')
+    assert listed is not None and listed.ok and listed.call == "models.list"
+    one = openai_sdk.judge("GET", "http://h/v1/models/org/a", None, 200, JSON, b'{"id": "org/a", "object": "model"}')
+    assert one is not None and one.ok and one.call == "models.retrieve"
+    assert openai_sdk.judge("GET", "http://h/v1/nothing", None, 200, JSON, b"{}") is None
+    assert openai_sdk.judge("POST", CHAT_URL, {}, 400, JSON, b"[]") is None
+
+
+def test_judging_is_safe_from_many_threads() -> None:
+    """Each judgement has its own client: concurrent judgements never see each other's bytes."""
+    bodies = [two_choices(first=i % 2) for i in range(16)]
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(judge_stream, bodies))
+    assert [f.ok for f in found] == [i % 2 == 0 for i in range(16)]
+
+
+SPEC = CheckSpec(id="stream.n.choices", endpoint="chat", feature="Multiple choices", field="n", behavior="b")
+
+
+def _result(outcome: Outcome, body: bytes, reason: str = "own reason") -> CheckResult:
+    wire = Wire("POST", CHAT_URL, (), b"{}", 200, "OK", tuple(SSE), body)
+    ex = Exchange("POST", CHAT_URL, {}, {"stream": True}, 200, dict(SSE), None, body.decode(), wire=wire)
+    return CheckResult(spec=SPEC, outcome=outcome, reason=reason, evidence=(ex,))
+
+
+def test_a_client_failure_turns_a_pass_or_an_ignored_into_a_failure() -> None:
+    """The SDK's exception is the verdict; the check's own conclusion is kept in details."""
+    for before in (Outcome.PASS, Outcome.IGNORED):
+        after = review.review(_result(before, two_choices(first=1)))
+        assert after.outcome is Outcome.FAIL
+        assert after.reason.startswith(openai_sdk.version() + ": IndexError in ")
+        assert after.reason.endswith("(chat.completions.stream on answer 1 of 1)")
+        assert after.details["openai_sdk"]["overrides"] == {"outcome": before.value, "reason": "own reason"}
+
+
+def test_other_outcomes_keep_their_verdict_and_gain_the_finding() -> None:
+    """A check that already failed, or skipped, keeps its reason; the SDK's finding is added as a detail."""
+    for before in (Outcome.FAIL, Outcome.SKIP, Outcome.ERROR, Outcome.UNSUPPORTED):
+        after = review.review(_result(before, two_choices(first=1)))
+        assert (after.outcome, after.reason) == (before, "own reason")
+        [failure] = after.details["openai_sdk"]["failures"]
+        assert failure["exchange"] == 1 and failure["problem"].startswith("IndexError")
+
+
+def test_a_failure_the_sdk_reads_fine_is_flagged_for_review() -> None:
+    """The suite calls the bytes broken, the official client copes: the disagreement is written down."""
+    after = review.review(_result(Outcome.FAIL, two_choices(first=0)))
+    assert after.outcome is Outcome.FAIL and after.details["openai_sdk"]["agrees"] is False
+    untouched = _result(Outcome.PASS, two_choices(first=0))
+    assert review.review(untouched) == untouched
+
+
+def test_each_answer_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stream that is evidence of many checks is handed to the SDK once."""
+    calls: list[str] = []
+    real = openai_sdk.judge
+    monkeypatch.setattr(openai_sdk, "judge", lambda *a: calls.append(a[1]) or real(*a))
+    result = _result(Outcome.PASS, two_choices(first=0))
+    for _ in range(3):
+        review.review(result)
+    assert calls == [CHAT_URL]
