@@ -6,6 +6,7 @@ import time
 import traceback
 
 from conformance.context import CheckContext, Run
+from conformance.judge import review
 from conformance.model import CheckResult, Outcome
 from conformance.registry import Check
 from conformance.verdict import Verdict
@@ -25,7 +26,8 @@ def execute(check: Check, run: Run) -> CheckResult:
         outcome = Outcome.ERROR
         reason = f"harness error: {type(exc).__name__}: {exc}"
         ctx.details["traceback"] = traceback.format_exc(limit=6)
-    return CheckResult(
+    # Every 2xx answer the check used goes to the official client too: its failures are client-breaking evidence.
+    return review.review(CheckResult(
         spec=check.spec,
         outcome=outcome,
         reason=reason,
@@ -33,4 +35,4 @@ def execute(check: Check, run: Run) -> CheckResult:
         deviations=tuple(ctx.deviations),
         duration_s=time.monotonic() - start,
         details=ctx.details,
-    )
+    ))

@@ -22,6 +22,15 @@ from tests.helpers import not_passed, run_checks, target_for
 
 PATTERN = "stream.*"
 
+# The checks that read the default stream, the n=2 stream or the usage streams: a stream the official SDK
+# cannot read (conformance/judge) fails every one of them, whatever their own subject.
+SDK_CANNOT_READ = {c: "fail" for c in (
+    "stream.response.content_type", "stream.sse.framing", "stream.sse.done", "stream.chunk.object", "stream.chunk.id",
+    "stream.chunk.created_model", "stream.chunk.schema", "stream.delta.role", "stream.finish_reason.once",
+    "stream.content.matches", "stream.delivery.incremental", "stream.n.choices", "stream.usage.include_usage",
+    "stream.usage.absent_by_default",
+)}
+
 # Deviation -> the checks it must turn from pass, with the outcome; every other stream check still passes.
 EXPECTED: dict[str, dict[str, str]] = {
     "stream.no_done": {"stream.sse.done": "fail"},
@@ -30,7 +39,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "stream.no_space_after_data": {},
     "stream.keepalive_comments": {},
     "stream.crlf_frames": {},
-    "stream.chunk_object_wrong": {"stream.chunk.object": "fail", "stream.chunk.schema": "fail"},
+    # The SDK's stream helper keeps only chunks whose object is chat.completion.chunk: it accumulates nothing.
+    "stream.chunk_object_wrong": SDK_CANNOT_READ,
     "stream.id_changes": {"stream.chunk.id": "fail"},
     "stream.created_changes": {},
     "stream.created_ms": {"stream.chunk.created_model": "fail"},
@@ -47,9 +57,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "stream.usage_in_choices_chunk": {"stream.usage.include_usage": "fail"},
     "stream.text_differs": {"stream.content.matches": "fail"},
     "stream.error_as_text": {"stream.error.invalid_request": "fail"},
-    # The truncated chunk is dropped by clients, so its text is missing from the concatenation too.
-    "stream.broken_json": {"stream.sse.framing": "fail", "stream.content.matches": "fail"},
+    # The official client raises JSONDecodeError on the truncated chunk (a lenient client would drop it).
+    "stream.broken_json": SDK_CANNOT_READ,
     "stream.n_ignored": {"stream.n.choices": "ignored"},
+    # Well-formed to the suite's own reading, but the official SDK's stream helper cannot accumulate it.
+    "stream.n_choice_1_first": {"stream.n.choices": "fail"},
 }
 
 
@@ -195,14 +207,21 @@ def test_incremental_delivery_is_not_judged_on_replay() -> None:
     assert reason == "not judged on replay"
 
 
-def test_json_body_for_a_stream_request_is_ignored_streaming() -> None:
-    """One JSON chat.completion for stream: true means the field was accepted and ignored."""
+def test_json_body_for_a_stream_request_is_ignored_streaming_and_breaks_the_sdk() -> None:
+    """One JSON chat.completion for stream: true: the check sees streaming ignored, the official client gets nothing."""
     body = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
                                     "finish_reason": "stop"}]})
     with _server([_http(body, "application/json")]) as url:
-        outcome, reason = _run_one(url, "stream.response.content_type")
-    assert outcome is Outcome.IGNORED, reason
+        [chk] = select(all_checks(), "stream.response.content_type")
+        run = Run(target_for(url), Client(target_for(url)))
+        try:
+            result = execute(chk, run)
+        finally:
+            run.close()
+    assert result.outcome is Outcome.FAIL, result.reason
+    assert result.reason.startswith("openai ") and "after accumulating 0 of the 0 chunks" in result.reason
+    assert result.details["openai_sdk"]["overrides"]["outcome"] == "ignored"
 
 
 def test_sse_error_event_for_an_invalid_streamed_request_passes() -> None:

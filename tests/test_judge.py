@@ -10,6 +10,8 @@ import pytest
 
 from conformance.judge import openai_sdk, review
 from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Wire
+from tests.fake import FakeServer
+from tests.helpers import run_checks
 
 CHAT_URL = "http://127.0.0.1:1/v1/chat/completions"
 SSE = [("content-type", "text/event-stream")]
@@ -119,6 +121,8 @@ def test_models_answers_and_what_is_not_judged() -> None:
     assert one is not None and one.ok and one.call == "models.retrieve"
     assert openai_sdk.judge("GET", "http://h/v1/nothing", None, 200, JSON, b"{}") is None
     assert openai_sdk.judge("POST", CHAT_URL, {}, 400, JSON, b"[]") is None
+    # stream: "yes" is a request the SDK cannot make (its stream is a boolean): no call to judge the answer with.
+    assert openai_sdk.judge("POST", CHAT_URL, {"stream": "yes"}, 200, SSE, two_choices(first=0)) is None
 
 
 def test_judging_is_safe_from_many_threads() -> None:
@@ -174,3 +178,12 @@ def test_each_answer_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
         review.review(result)
     assert calls == [CHAT_URL]
+
+
+def test_the_fake_choice_1_first_fails_stream_n_choices_through_the_sdk() -> None:
+    """The check's own reading passes n=2 with choice 1 first; the official SDK's stream helper does not."""
+    with FakeServer(deviations={"stream.n_choice_1_first"}) as srv:
+        result = run_checks(srv.base_url, "stream.n.choices")["stream.n.choices"]
+    assert result.outcome is Outcome.FAIL
+    assert result.reason.startswith("openai ") and "IndexError" in result.reason
+    assert result.details["openai_sdk"]["overrides"]["outcome"] == "pass"

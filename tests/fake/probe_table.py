@@ -156,6 +156,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "stream.created_ms": ({}, lambda api: stream_chunks(api)[0]["created"] < 10**11),
     "stream.options_without_stream_500": ({}, _status(stream=False, stream_options={"include_usage": True})),
     "stream.n_ignored": ({}, _chunks(n=2)),
+    "stream.n_choice_1_first": ({}, _chunks(n=2)),
     "stream.logprobs_missing": ({}, _chunks(**_LOGPROBS)),
     "stream.text_differs": ({}, _text_matches),
     "stream.error_as_text": ({}, _stream_error),

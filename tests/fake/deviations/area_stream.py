@@ -178,6 +178,15 @@ def _stream_n_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, n=1) if req.stream else req
 
 
+@deviation("stream.n_choice_1_first", "n > 1: the first chunk carries only choice 1 (the SDK's stream helper "
+           "raises IndexError)", on="chunks")
+def _choice_1_first(chunks: list[Chunk], req: ChatRequest) -> list[Chunk]:
+    first_1 = next((i for i, c in enumerate(chunks) if [ch["index"] for ch in c["choices"]] == [1]), None)
+    if first_1 is not None:
+        chunks.insert(0, chunks.pop(first_1))
+    return chunks
+
+
 @deviation("stream.tool_args_not_fragmented", "tool-call arguments arrive whole in one delta (legal)", on="knobs")
 def _args_whole(knobs: Knobs, req: ChatRequest) -> Knobs:
     return replace(knobs, arg_pieces=1)
