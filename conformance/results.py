@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__, verdicts
+from conformance.judge import openai_sdk
 from conformance.model import CheckResult, Outcome, Target
 from conformance.schemas import schema_dir
 
@@ -54,7 +55,8 @@ def build(
     checks = [r.to_json() for r in results]
     return {
         "results_version": RESULTS_VERSION,
-        "suite": {"name": "oai-conformance", "version": __version__, "python": platform.python_version()},
+        "suite": {"name": "oai-conformance", "version": __version__, "python": platform.python_version(),
+                  "judges": {"openai": openai_sdk.installed()}},
         "target": {**target.public(), "server": server or {}},
         "started_at": started_at,
         "finished_at": now(),

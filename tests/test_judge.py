@@ -6,10 +6,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import jsonschema
+import openai
 import pytest
 
+from conformance import results
 from conformance.judge import openai_sdk, review
-from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Wire
+from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Target, Wire
 from tests.fake import FakeServer
 from tests.helpers import run_checks
 
@@ -187,3 +190,12 @@ def test_the_fake_choice_1_first_fails_stream_n_choices_through_the_sdk() -> Non
     assert result.outcome is Outcome.FAIL
     assert result.reason.startswith("openai ") and "IndexError" in result.reason
     assert result.details["openai_sdk"]["overrides"]["outcome"] == "pass"
+
+
+def test_results_record_the_sdk_version() -> None:
+    """results.json says which SDK judged, and its schema knows the field."""
+    doc = results.build(target=Target(base_url="http://h/v1", model="m", name="t"), results=[], usage={
+        "requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}, started_at=results.now(),
+        complete=True, selection=None)
+    assert doc["suite"]["judges"] == {"openai": openai.__version__}
+    jsonschema.Draft202012Validator(results.results_schema()).validate(doc)

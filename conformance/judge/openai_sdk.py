@@ -44,11 +44,16 @@ class Judgement:
 
 
 @lru_cache(maxsize=1)
-def version() -> str:
-    """The SDK judging, as 'openai X.Y.Z' (imported on first use: it is slow to import)."""
+def installed() -> str:
+    """The installed SDK's version number (imported on first use: it is slow to import)."""
     import openai
 
-    return f"openai {openai.__version__}"
+    return str(openai.__version__)
+
+
+def version() -> str:
+    """The SDK judging, as 'openai X.Y.Z'."""
+    return f"openai {installed()}"
 
 
 def judge(method: str, url: str, request_body: Any, status: int, headers: Iterable[tuple[str, str]],
