@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # How bad each judged outcome is; skip and error judge nothing, so they never count as a regression.
-_RANK = {"pass": 0, "unsupported": 1, "ignored": 1, "fail": 2}
+_RANK = {"pass": 0, "unsupported": 1, "ignored": 1, "accepted": 1, "fail": 2}
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from conformance.http import Client, ReplayMiss, TransportError
 from conformance.limits import Limits, RateLimited, Refused, send_within
 from conformance.model import CheckSpec, Exchange, Target
 from conformance.sharing import SharedCache
-from conformance.verdict import Fail, HarnessError, NotRecorded, Skip, Unsupported
+from conformance.verdict import Fail, HarnessError, LaxValidation, NotRecorded, Skip, SpecViolation, Unsupported
 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
@@ -185,9 +185,9 @@ class CheckContext:
         """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted."""
         status = ex.status or 0
         if 200 <= status < 300:
-            raise Fail(f"{what} was accepted with {status}: the invalid value is silently ignored")
+            raise LaxValidation(f"{what} was accepted with {status}: the invalid value is silently ignored")
         if not 400 <= status < 500:
-            raise Fail(f"{what} gave {status}, not a 4xx")
+            raise SpecViolation(f"{what} gave {status}, not a 4xx")
         if not has_envelope(ex.response_body):
             self.deviations.append(f"{status} without the OpenAI error envelope: {str(ex.response_body)[:120]}")
         return f"rejected with {status}"

@@ -15,7 +15,22 @@ class Outcome(str, enum.Enum):
     ERROR = "error"
     UNSUPPORTED = "unsupported"
     IGNORED = "ignored"
+    # Accepted with 200 where the API gives the suite no way to see an effect: never ticked as supported.
+    ACCEPTED = "accepted"
     SKIP = "skip"
+
+
+class Severity(str, enum.Enum):
+    """How much a failure matters, from worst to mildest; only failures carry one."""
+
+    BREAKS_CLIENTS = "breaks-clients"
+    VIOLATES_SPEC = "violates-spec"
+    LAX_VALIDATION = "lax-validation"
+
+    @property
+    def rank(self) -> int:
+        """0 for the worst; a --fail-on level includes every severity of a lower rank."""
+        return list(Severity).index(self)
 
 
 @dataclass(frozen=True)
@@ -104,11 +119,12 @@ class CheckResult:
     deviations: tuple[str, ...] = ()
     duration_s: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain-JSON form for results.json."""
         spec = self.spec
-        return {
+        out: dict[str, Any] = {
             "id": spec.id,
             "endpoint": spec.endpoint,
             "feature": spec.feature,
@@ -123,6 +139,9 @@ class CheckResult:
             "details": self.details,
             "evidence": [e.to_json() for e in self.evidence],
         }
+        if self.outcome is Outcome.FAIL:
+            out["severity"] = (self.severity or Severity.BREAKS_CLIENTS).value
+        return out
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.model import Severity
+
 
 def positive(text: str) -> int:
     """An integer of at least 1 (argparse type)."""
@@ -14,6 +16,15 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def severity(text: str) -> Severity:
+    """A failure severity name (argparse type)."""
+    try:
+        return Severity(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(s.value for s in Severity)}, not {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,9 @@ SHARED: tuple[Option, ...] = (
            type=positive, metavar="N"),
     Option("--token-budget", "--oai-token-budget", "tokens one property check may spend (default 4000; "
            "100000 with --explore)", type=positive, metavar="N"),
+    Option("--fail-on", "--oai-fail-on", "the mildest failure severity that fails the run: breaks-clients "
+           "(default), violates-spec or lax-validation; each level includes the ones before it",
+           type=severity, metavar="SEVERITY"),
     Option("--explore", "--oai-explore", "property checks randomized with a bigger budget, for local bug "
            "hunting (not replayable)", kind="switch"),
 )
@@ -104,5 +118,5 @@ def to_pytest(args: argparse.Namespace) -> list[str]:
         elif o.kind == "switch":
             argv += [o.pytest_flag] if value else []
         elif value is not None:
-            argv += [o.pytest_flag, str(value)]
+            argv += [o.pytest_flag, value.value if isinstance(value, Severity) else str(value)]
     return argv

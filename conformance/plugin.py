@@ -17,7 +17,7 @@ from conformance.config import ConfigError, Settings, build_target, concurrency
 from conformance.context import PropertySettings, Run
 from conformance.http import Client, ReplayMiss
 from conformance.limits import Budget, Limits
-from conformance.model import CheckResult, Outcome, Target
+from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.preflight import Unreachable, probe
 from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_target, write_target
 from conformance.registry import Check, all_checks, select
@@ -33,8 +33,10 @@ class _State:
     """What the plugin keeps for one pytest session."""
 
     def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any],
-                 tape: Recorder | Replayer | None = None, concurrency: int = 1) -> None:
+                 tape: Recorder | Replayer | None = None, concurrency: int = 1,
+                 fail_on: Severity = Severity.BREAKS_CLIENTS) -> None:
         self.run = run
+        self.fail_on = fail_on
         self.concurrency = concurrency
         self.scheduler: Scheduler | None = None
         self.out = out
@@ -74,6 +76,7 @@ class _State:
             server=self.server,
             replay=self.run.replay,
             limits=self.run.limits.to_json(self.run.client.usage.to_json()),
+            fail_on=self.fail_on,
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
@@ -189,7 +192,7 @@ def pytest_configure(config: pytest.Config) -> None:
         })
     out = config.getoption("--oai-output")
     config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape,
-                                  workers)
+                                  workers, config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -209,6 +212,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     checks = select(all_checks(), metafunc.config.getoption("--oai-only"))
     metafunc.parametrize("conformance_check", checks, ids=[c.spec.id for c in checks])
+
+
+@pytest.fixture
+def conformance_fail_on(request: pytest.FixtureRequest) -> Severity:
+    """The mildest failure severity that fails the run (--oai-fail-on)."""
+    state = request.config.stash.get(_STATE, None)
+    return state.fail_on if state is not None else Severity.BREAKS_CLIENTS
 
 
 @pytest.fixture

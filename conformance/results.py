@@ -13,7 +13,7 @@ from typing import Any
 
 from conformance import __version__, verdicts
 from conformance.judge import openai_sdk
-from conformance.model import CheckResult, Outcome, Target
+from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.schemas import schema_dir
 
 RESULTS_VERSION = 1
@@ -31,12 +31,23 @@ def summary(checks: list[dict[str, Any]]) -> dict[str, int]:
     return {o.value: counts.get(o.value, 0) for o in Outcome}
 
 
-def gate(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The checks that make the run red: any failure, and any required check that did not pass."""
-    return [
-        c for c in checks
-        if c["outcome"] == "fail" or (c["required"] and c["outcome"] in ("unsupported", "ignored"))
-    ]
+def failures(checks: list[dict[str, Any]]) -> dict[str, int]:
+    """How many failures of each severity."""
+    counts = Counter(c.get("severity", Severity.BREAKS_CLIENTS.value) for c in checks if c["outcome"] == "fail")
+    return {s.value: counts.get(s.value, 0) for s in Severity}
+
+
+def gate(checks: list[dict[str, Any]], fail_on: Severity = Severity.BREAKS_CLIENTS) -> list[dict[str, Any]]:
+    """The checks that make the run red: failures as severe as fail_on, and required checks that did not pass.
+
+    A required check fails the gate whatever its severity: it is what every compatible server must do.
+    """
+    def red(c: dict[str, Any]) -> bool:
+        if c["outcome"] == "fail":
+            return c["required"] or Severity(c.get("severity", "breaks-clients")).rank <= fail_on.rank
+        return bool(c["required"]) and c["outcome"] in ("unsupported", "ignored", "accepted")
+
+    return [c for c in checks if red(c)]
 
 
 def build(
@@ -50,6 +61,7 @@ def build(
     server: dict[str, Any] | None = None,
     replay: bool = False,
     limits: dict[str, Any] | None = None,
+    fail_on: Severity = Severity.BREAKS_CLIENTS,
 ) -> dict[str, Any]:
     """Assemble the results document from a run's check results."""
     checks = [r.to_json() for r in results]
@@ -66,7 +78,9 @@ def build(
         "usage": usage,
         **({"limits": limits} if limits is not None else {}),
         "summary": summary(checks),
-        "gate": [c["id"] for c in gate(checks)],
+        "failures": failures(checks),
+        "fail_on": fail_on.value,
+        "gate": [c["id"] for c in gate(checks, fail_on)],
         "features": verdicts.features(checks),
         "fields": verdicts.fields(checks),
         "checks": checks,

@@ -9,18 +9,20 @@ from conformance.context import CheckContext, Run
 from conformance.judge import review
 from conformance.model import CheckResult, Outcome
 from conformance.registry import Check
-from conformance.verdict import Verdict
+from conformance.verdict import Fail, Verdict
 
 
 def execute(check: Check, run: Run) -> CheckResult:
     """Run a check; a raised Verdict sets the outcome, an unexpected exception is a harness error."""
     ctx = CheckContext(run, check.spec)
     start = time.monotonic()
+    severity = None
     try:
         reason = check.fn(ctx) or "as specified"
         outcome = Outcome.PASS
     except Verdict as v:
         outcome, reason = v.outcome, v.reason
+        severity = v.severity if isinstance(v, Fail) else None
         ctx.details.update(v.details)
     except Exception as exc:  # noqa: BLE001 - a bug in a check must not stop the run
         outcome = Outcome.ERROR
@@ -35,4 +37,5 @@ def execute(check: Check, run: Run) -> CheckResult:
         deviations=tuple(ctx.deviations),
         duration_s=time.monotonic() - start,
         details=ctx.details,
+        severity=severity,
     ))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.model import Outcome
+from conformance.model import Outcome, Severity
 
 
 class Verdict(Exception):
@@ -17,9 +17,26 @@ class Verdict(Exception):
 
 
 class Fail(Verdict):
-    """The server is broken for this behaviour: clients will break."""
+    """The server does this wrong; `severity` says how much it matters (clients break by default)."""
 
     outcome = Outcome.FAIL
+    default_severity = Severity.BREAKS_CLIENTS
+
+    def __init__(self, reason: str, severity: Severity | None = None, **details: object) -> None:
+        super().__init__(reason, **details)
+        self.severity = severity or self.default_severity
+
+
+class SpecViolation(Fail):
+    """The spec or the documented behaviour says otherwise, but official clients cope."""
+
+    default_severity = Severity.VIOLATES_SPEC
+
+
+class LaxValidation(Fail):
+    """Invalid input accepted with 200: clients are not hurt, their bugs are hidden."""
+
+    default_severity = Severity.LAX_VALIDATION
 
 
 class HarnessError(Verdict):
@@ -42,6 +59,12 @@ class Ignored(Verdict):
     """The server accepted the request field but it had no effect."""
 
     outcome = Outcome.IGNORED
+
+
+class Accepted(Verdict):
+    """Accepted with 200 and a normal answer, but the API offers no way to see the field's effect."""
+
+    outcome = Outcome.ACCEPTED
 
 
 class Skip(Verdict):

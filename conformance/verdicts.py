@@ -7,11 +7,28 @@ from typing import Any
 
 from conformance.catalog import FEATURES, FIELDS, Item
 
-# Verdicts, from best to worst for a reader; only "supported" is checked in the lists.
-SUPPORTED, PARTIAL, IGNORED, UNSUPPORTED, BROKEN, UNTESTED = (
-    "supported", "partial", "ignored", "unsupported", "broken", "untested",
-)
-VERDICTS = (SUPPORTED, PARTIAL, IGNORED, UNSUPPORTED, BROKEN, UNTESTED)
+# Verdicts; only "supported" is checked in the lists.
+SUPPORTED, PARTIAL, ACCEPTED, IGNORED, UNSUPPORTED = "supported", "partial", "accepted", "ignored", "unsupported"
+BROKEN, DEVIATES, LAX, UNTESTED = "broken", "deviates", "lax", "untested"
+VERDICTS = (SUPPORTED, PARTIAL, ACCEPTED, IGNORED, UNSUPPORTED, BROKEN, DEVIATES, LAX, UNTESTED)
+
+# Short cell values for tables, and what each means: one vocabulary for every report.
+MARK = {SUPPORTED: "yes", PARTIAL: "partial", ACCEPTED: "accepted", IGNORED: "ignored", UNSUPPORTED: "no",
+        BROKEN: "BROKEN", DEVIATES: "deviates", LAX: "lax", UNTESTED: "-"}
+LEGEND = {
+    SUPPORTED: "supported: checks saw the effect",
+    PARTIAL: "some checks saw the effect, others found it rejected, ignored or not judged",
+    ACCEPTED: "accepted with 200; no effect could be observed",
+    IGNORED: "accepted without effect (or an invalid value accepted)",
+    UNSUPPORTED: "rejected clearly with a 4xx",
+    BROKEN: "breaks clients: an official client raises or gets wrong data",
+    DEVIATES: "violates the spec; official clients cope",
+    LAX: "lax validation: invalid input accepted",
+    UNTESTED: "not tested",
+}
+# A failure's severity decides the verdict of what it belongs to.
+BY_SEVERITY = {"breaks-clients": BROKEN, "violates-spec": DEVIATES, "lax-validation": LAX}
+BY_DESIGN = "by-design"
 
 
 def _first(checks: list[dict[str, Any]], outcome: str) -> dict[str, Any] | None:
@@ -22,30 +39,51 @@ def _why(c: dict[str, Any]) -> str:
     return f"{c['reason']} ({c['id']})"
 
 
+def _failure(judged: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """The verdict of the worst failure, if any (a failure without severity predates them: it breaks)."""
+    fails = [c for c in judged if c["outcome"] == "fail"]
+    for severity, verdict in BY_SEVERITY.items():
+        worst = next((c for c in fails if c.get("severity", "breaks-clients") == severity), None)
+        if worst is not None:
+            return verdict, _why(worst)
+    return None
+
+
 def fold(checks: list[dict[str, Any]]) -> tuple[str, str]:
     """The verdict of a group of checks, with the reason a reader needs first."""
-    judged = [c for c in checks if c["outcome"] not in ("skip", "error")]
     if not checks:
         return UNTESTED, "no check covers it"
-    if bad := _first(judged, "fail"):
-        return BROKEN, _why(bad)
+    judged = [c for c in checks if c["outcome"] not in ("skip", "error")]
+    if failed := _failure(judged):
+        return failed
     passed = [c for c in judged if c["outcome"] == "pass"]
-    rejected = _first(judged, "unsupported")
-    ignored = _first(judged, "ignored")
-    if passed and (rejected or ignored):
-        return PARTIAL, _why(rejected or ignored)  # type: ignore[arg-type]
-    if rejected:
-        return UNSUPPORTED, _why(rejected)
-    if ignored:
-        return IGNORED, _why(ignored)
+    gap = _first(judged, "unsupported") or _first(judged, "ignored") or _first(judged, "accepted")
+    if passed and gap:
+        return PARTIAL, _why(gap)
+    if gap:
+        # Rejecting clearly is the honest answer: it never reads worse than ignoring.
+        return gap["outcome"], _why(gap)
     errored = _first(checks, "error")
-    if passed and not errored:
-        return SUPPORTED, f"{len(passed)} check(s) passed"
     if passed and errored:
         return PARTIAL, "not judged: " + _why(errored)
+    if passed:
+        return _supported(passed, checks)
     if errored:
         return UNTESTED, "not judged: " + _why(errored)
     return UNTESTED, "skipped: " + _why(checks[0])
+
+
+def _supported(passed: list[dict[str, Any]], checks: list[dict[str, Any]]) -> tuple[str, str]:
+    """Supported only when most of the checks were judged; say how much was."""
+    skipped = [c for c in checks if c["outcome"] == "skip"]
+    if all((c.get("details") or {}).get("effect") == BY_DESIGN for c in passed):
+        return SUPPORTED, "accepted; no visible effect by design"
+    if not skipped:
+        return SUPPORTED, f"{len(passed)} check(s) passed"
+    if len(passed) * 2 < len(checks):
+        return PARTIAL, (f"only {len(passed)} of {len(checks)} checks judged, {len(skipped)} skipped: "
+                         + _why(skipped[0]))
+    return SUPPORTED, f"{len(passed)} of {len(checks)} checks passed, {len(skipped)} skipped"
 
 
 def _rows(items: Iterable[Item], checks: list[dict[str, Any]], attr: str) -> list[dict[str, Any]]:

@@ -9,14 +9,14 @@ from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 
 LOGPROBS = "logprobs.*"
-DEPENDENT = ("logprobs.top_logprobs.count", "logprobs.values.non_positive", "logprobs.tokens.match_content",
+DEPENDENT = ("logprobs.top_logprobs.count", "logprobs.request.no_unasked_alternatives", "logprobs.values.non_positive", "logprobs.tokens.match_content",
              "logprobs.stream.chunks")
 
 
 def test_conformant_fake_passes_every_logprobs_check() -> None:
     with FakeServer() as srv:
         results = run_checks(srv.base_url, LOGPROBS)
-    assert len(results) == 7
+    assert len(results) == 8
     assert not_passed(results) == {}
     assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
 
@@ -27,11 +27,13 @@ FLIPS: dict[str, dict[str, str]] = {
                          **{c: "skip" for c in DEPENDENT}},
     "logprobs.rejected": {"logprobs.response.shape": "unsupported",
                           "logprobs.request.without_top_logprobs": "unsupported", **{c: "skip" for c in DEPENDENT}},
-    "logprobs.needs_top_logprobs": {"logprobs.request.without_top_logprobs": "fail"},
+    "logprobs.needs_top_logprobs": {"logprobs.request.without_top_logprobs": "fail",
+                                    "logprobs.request.no_unasked_alternatives": "skip"},
     "logprobs.legacy_shape": {"logprobs.response.shape": "fail", **{c: "skip" for c in DEPENDENT}},
     "logprobs.positive": {"logprobs.values.non_positive": "fail"},
     "logprobs.top_count_wrong": {"logprobs.top_logprobs.count": "fail"},
     "logprobs.tokens_mismatch": {"logprobs.tokens.match_content": "fail"},
+    "logprobs.unasked_alternatives": {"logprobs.request.no_unasked_alternatives": "fail"},
     "logprobs.present_when_off": {"logprobs.request.off_is_null": "fail"},
     "stream.logprobs_missing": {"logprobs.stream.chunks": "ignored"},
 }
@@ -45,6 +47,13 @@ def test_deviation_flips_the_right_check(deviation: str) -> None:
     assert {k: got[k] for k in expected} == expected
     others = {k: v for k, v in got.items() if k not in expected and v != "pass"}
     assert others == {}, f"{deviation} also changed {others}"
+
+
+def test_fewer_alternatives_than_asked_is_allowed_and_noted() -> None:
+    with FakeServer(deviations={"logprobs.top_count_fewer"}) as srv:
+        r = run_checks(srv.base_url, "logprobs.top_logprobs.count")["logprobs.top_logprobs.count"]
+    assert r.outcome.value == "pass" and "fewer on" in r.reason
+    assert any("the spec allows fewer" in d for d in r.deviations)
 
 
 def test_logprobs_when_not_asked_name_both_requests() -> None:

@@ -44,17 +44,33 @@ def test_full_run_on_the_conformant_fake(tmp_path: Path) -> None:
 
 
 def test_a_deviation_makes_the_run_fail(tmp_path: Path) -> None:
-    with FakeServer(deviations={"stream.no_done"}) as srv:
+    with FakeServer(deviations={"stream.broken_json"}) as srv:
         r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "out",
                 "--only", "stream.*,chat.response.*", cwd=tmp_path)
     assert r.returncode == exitcodes.FAILED, r.stdout[-2000:]
     doc = results.load(tmp_path / "out")
-    assert any(c["outcome"] == "fail" for c in doc["checks"])
-    assert "[ ] Streaming (broken" in (tmp_path / "out" / "checklist.md").read_text()
+    assert any(c["outcome"] == "fail" and c["severity"] == "breaks-clients" for c in doc["checks"])
+    assert "[ ] Streaming (BROKEN, breaks clients" in (tmp_path / "out" / "checklist.md").read_text()
+
+
+def test_fail_on_chooses_which_severities_make_the_run_fail(tmp_path: Path) -> None:
+    # A stream without [DONE] that closes cleanly violates the spec; official clients cope.
+    with FakeServer(deviations={"stream.no_done"}) as srv:
+        args = ("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "stream.sse.done")
+        lenient = oai(*args, "--output", "a", cwd=tmp_path)
+        strict = oai(*args, "--output", "b", "--fail-on", "violates-spec", cwd=tmp_path)
+        bad = oai(*args, "--output", "c", "--fail-on", "everything", cwd=tmp_path)
+    assert lenient.returncode == exitcodes.OK, lenient.stdout[-2000:]
+    assert strict.returncode == exitcodes.FAILED, strict.stdout[-2000:]
+    assert bad.returncode == exitcodes.USAGE and "violates-spec" in bad.stderr
+    a, b = results.load(tmp_path / "a"), results.load(tmp_path / "b")
+    assert a["gate"] == [] and a["fail_on"] == "breaks-clients" and a["failures"]["violates-spec"] == 1
+    assert b["gate"] == ["stream.sse.done"] and b["fail_on"] == "violates-spec"
+    assert "[ ] Streaming (deviates from the spec" in (tmp_path / "a" / "checklist.md").read_text()
 
 
 def test_baseline_gate_passes_when_nothing_got_worse(tmp_path: Path) -> None:
-    with FakeServer(deviations={"stream.no_done"}) as srv:
+    with FakeServer(deviations={"stream.broken_json"}) as srv:
         args = ("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "stream.*")
         first = oai(*args, "--output", "a", cwd=tmp_path)
         second = oai(*args, "--output", "b", "--baseline", "a/results.json", cwd=tmp_path)

@@ -12,7 +12,7 @@ import pytest
 
 from conformance import results
 from conformance.judge import openai_sdk, review
-from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Target, Wire
+from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Severity, Target, Wire
 from tests.fake import FakeServer
 from tests.helpers import run_checks
 
@@ -139,17 +139,18 @@ def test_judging_is_safe_from_many_threads() -> None:
 SPEC = CheckSpec(id="stream.n.choices", endpoint="chat", feature="Multiple choices", field="n", behavior="b")
 
 
-def _result(outcome: Outcome, body: bytes, reason: str = "own reason") -> CheckResult:
+def _result(outcome: Outcome, body: bytes, reason: str = "own reason",
+            severity: Severity | None = None) -> CheckResult:
     wire = Wire("POST", CHAT_URL, (), b"{}", 200, "OK", tuple(SSE), body)
     ex = Exchange("POST", CHAT_URL, {}, {"stream": True}, 200, dict(SSE), None, body.decode(), wire=wire)
-    return CheckResult(spec=SPEC, outcome=outcome, reason=reason, evidence=(ex,))
+    return CheckResult(spec=SPEC, outcome=outcome, reason=reason, evidence=(ex,), severity=severity)
 
 
 def test_a_client_failure_turns_a_pass_or_an_ignored_into_a_failure() -> None:
     """The SDK's exception is the verdict; the check's own conclusion is kept in details."""
-    for before in (Outcome.PASS, Outcome.IGNORED):
+    for before in (Outcome.PASS, Outcome.IGNORED, Outcome.ACCEPTED):
         after = review.review(_result(before, two_choices(first=1)))
-        assert after.outcome is Outcome.FAIL
+        assert after.outcome is Outcome.FAIL and after.severity is Severity.BREAKS_CLIENTS
         assert after.reason.startswith(openai_sdk.version() + ": IndexError in ")
         assert after.reason.endswith("(chat.completions.stream on answer 1 of 1)")
         assert after.details["openai_sdk"]["overrides"] == {"outcome": before.value, "reason": "own reason"}
@@ -157,11 +158,20 @@ def test_a_client_failure_turns_a_pass_or_an_ignored_into_a_failure() -> None:
 
 def test_other_outcomes_keep_their_verdict_and_gain_the_finding() -> None:
     """A check that already failed, or skipped, keeps its reason; the SDK's finding is added as a detail."""
-    for before in (Outcome.FAIL, Outcome.SKIP, Outcome.ERROR, Outcome.UNSUPPORTED):
+    for before in (Outcome.FAIL, Outcome.SKIP, Outcome.ERROR, Outcome.UNSUPPORTED):  # a FAIL here breaks clients
         after = review.review(_result(before, two_choices(first=1)))
         assert (after.outcome, after.reason) == (before, "own reason")
         [failure] = after.details["openai_sdk"]["failures"]
         assert failure["exchange"] == 1 and failure["problem"].startswith("IndexError")
+
+
+def test_a_milder_failure_the_sdk_cannot_read_breaks_clients() -> None:
+    """The suite saw a spec deviation; the official client raising on the same bytes makes it client-breaking."""
+    for milder in (Severity.VIOLATES_SPEC, Severity.LAX_VALIDATION):
+        after = review.review(_result(Outcome.FAIL, two_choices(first=1), severity=milder))
+        assert after.outcome is Outcome.FAIL and after.severity is Severity.BREAKS_CLIENTS
+        assert after.reason.startswith(openai_sdk.version() + ": IndexError") and after.reason.endswith("own reason")
+        assert after.details["openai_sdk"]["overrides"]["severity"] == milder.value
 
 
 def test_a_failure_the_sdk_reads_fine_is_flagged_for_review() -> None:

@@ -222,7 +222,7 @@ def test_a_recorded_property_run_replays_to_the_same_verdicts(tmp_path: Path) ->
     assert KEY not in (report / "results.json").read_text()
     html = (report / "report.html").read_text()
     assert "curl -sS" in html and "$PROP_KEY" in html and KEY not in html
-    assert "- [ ] Generated requests (broken: a valid request (n) broke an invariant" in (
+    assert "- [ ] Generated requests (BROKEN, breaks clients: a valid request (n) broke an invariant" in (
         report / "checklist.md").read_text()
 
 

@@ -85,7 +85,7 @@ def test_checklist_snapshot() -> None:
 def test_checklist_marks_only_supported_items() -> None:
     md = checklist.render(sample_doc())
     assert "- [x] Chat completions" in md
-    assert "- [ ] Streaming (broken: stream did not end with data: [DONE] (stream.done))" in md
+    assert "- [ ] Streaming (BROKEN, breaks clients: stream did not end with data: [DONE] (stream.done))" in md
     assert "- [ ] Vision (unsupported:" in md
     assert "- [ ] Reproducible outputs (ignored:" in md
     assert "  - [x] Text `content`" in md

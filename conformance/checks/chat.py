@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance.checks import _shape
 from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
 FEATURE = "Chat completions"
 SCHEMA = "CreateChatCompletionResponse"
@@ -51,9 +51,9 @@ def response_choices(ctx: CheckContext) -> str:
     body = _basic(ctx)
     for pos, choice in enumerate(_shape.choices(body)):
         if choice.get("index") != pos:
-            raise Fail(f"choices[{pos}].index is {choice.get('index')!r}")
+            raise SpecViolation(f"choices[{pos}].index is {choice.get('index')!r}")
         if _shape.message(body, pos).get("role") != "assistant":
-            raise Fail(f"choices[{pos}].message.role is {_shape.message(body, pos).get('role')!r}")
+            raise SpecViolation(f"choices[{pos}].message.role is {_shape.message(body, pos).get('role')!r}")
     return f"content {_shape.text(body)!r}"
 
 
@@ -62,7 +62,7 @@ def response_choices(ctx: CheckContext) -> str:
 def response_finish_reason(ctx: CheckContext) -> str:
     fr = _shape.finish_reason(_basic(ctx))
     if fr not in _shape.FINISH_REASONS:
-        raise Fail(f"finish_reason is {fr!r}")
+        raise SpecViolation(f"finish_reason is {fr!r}")
     return f"finish_reason {fr!r}"
 
 
@@ -71,9 +71,9 @@ def response_finish_reason(ctx: CheckContext) -> str:
 def response_usage(ctx: CheckContext) -> str:
     u = _shape.usage(_basic(ctx))
     if u["total_tokens"] != u["prompt_tokens"] + u["completion_tokens"]:
-        raise Fail(f"total_tokens {u['total_tokens']} != {u['prompt_tokens']} + {u['completion_tokens']}")
+        raise SpecViolation(f"total_tokens {u['total_tokens']} != {u['prompt_tokens']} + {u['completion_tokens']}")
     if u["completion_tokens"] < 1 or u["prompt_tokens"] < 1:
-        raise Fail(f"implausible usage for a non-empty prompt and answer: {u}")
+        raise SpecViolation(f"implausible usage for a non-empty prompt and answer: {u}")
     return f"usage {u['prompt_tokens']}+{u['completion_tokens']}={u['total_tokens']}"
 
 
@@ -146,9 +146,9 @@ def unknown_model(ctx: CheckContext) -> str:
     if ex.status == 200:
         raise Ignored("an unknown model id was answered with 200 (served by the default model)")
     if ex.status is None or ex.status >= 500:
-        raise Fail(f"unknown model gave {ex.status}")
+        raise SpecViolation(f"unknown model gave {ex.status}")
     if not has_envelope(ex.response_body):
-        raise Fail(f"unknown model gave {ex.status} without the OpenAI error envelope: {str(ex.response_body)[:200]}")
+        raise SpecViolation(f"unknown model gave {ex.status} without the OpenAI error envelope: {str(ex.response_body)[:200]}")
     return f"rejected with {ex.status}"
 
 
@@ -158,7 +158,7 @@ def model_echo(ctx: CheckContext) -> str:
     body = _basic(ctx)
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise Fail(f"model is {model!r}")
+        raise SpecViolation(f"model is {model!r}")
     if model != ctx.model:
         ctx.deviations.append(f"response model {model!r} differs from the requested {ctx.model!r}")
     return f"model {model!r}"

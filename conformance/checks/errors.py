@@ -9,7 +9,7 @@ from conformance.checks.http import unknown_route
 from conformance.context import CHAT, CheckContext
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, HarnessError, Skip
+from conformance.verdict import Fail, HarnessError, Skip, SpecViolation
 
 FEATURE = "Error envelope"
 UNKNOWN_MODEL = "oai-conformance-no-such-model"
@@ -72,7 +72,7 @@ def judge(ctx: CheckContext, ex: Exchange, what: str, expected: tuple[int, ...])
     if not ctype.split(";")[0].strip().lower().endswith("json") and isinstance(ex.response_body, dict):
         ctx.deviations.append(f"{what}: Content-Type {ctype or 'absent'!r} for a JSON body")
     if problems:
-        raise Fail(f"{what} ({status}): " + "; ".join(problems))
+        raise SpecViolation(f"{what} ({status}): " + "; ".join(problems))
     return f"{status} with the OpenAI error envelope"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from conformance.checks import _shape
 from conformance.context import OMIT, CheckContext
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
 FEATURE = "Chat completions"
 LIMIT = 3
@@ -49,11 +49,11 @@ def _limited(ctx: CheckContext, field: str) -> str:
     text, ct, fr = _shape.text(body), _completion_tokens(body), _shape.finish_reason(body)
     ctx.note(completion_tokens=ct, finish_reason=fr, text=text, unlimited_text=base_text)
     if ct == LIMIT + 1:
-        raise Fail(f"{field}={LIMIT} produced {ct} completion tokens: one more than the limit")
+        raise SpecViolation(f"{field}={LIMIT} produced {ct} completion tokens: one more than the limit")
     if (ct is not None and ct > LIMIT + 1) or (text == base_text and fr != "length"):
         raise Ignored(f"{field}={LIMIT} had no effect: {ct} completion tokens, {text!r}")
     if fr != "length":
-        raise Fail(f"{field}={LIMIT} cut the answer to {text!r} but finish_reason is {fr!r}, not 'length'")
+        raise SpecViolation(f"{field}={LIMIT} cut the answer to {text!r} but finish_reason is {fr!r}, not 'length'")
     if ct is None:
         ctx.deviations.append("usage.completion_tokens missing: the limit was judged from the text only")
     return f"cut to {ct} token(s) {text!r}, finish_reason 'length'"
@@ -99,7 +99,7 @@ def _judge_stop(ctx: CheckContext, stop: Any, word: str, base: str) -> str:
             raise Fail(f"only stop[0] {first!r} was honoured: the output {out!r} runs past {word!r}")
         raise Ignored(f"the output {out!r} runs past the stop string {word!r}")
     if fr != "stop":
-        raise Fail(f"the output {out!r} ended before {word!r} with finish_reason {fr!r}, not 'stop'")
+        raise SpecViolation(f"the output {out!r} ended before {word!r} with finish_reason {fr!r}, not 'stop'")
     if not base.startswith(out.rstrip()):
         ctx.deviations.append(f"the stopped output {out!r} is not a prefix of the unstopped {base!r}")
     return f"cut before {word!r}: {out!r}, finish_reason 'stop'"
@@ -189,7 +189,7 @@ def n_choices(ctx: CheckContext) -> str:
         if len(choices) != 2:
             raise Fail(f"n=2 returned {len(choices)} choices")
         if [c.get("index") for c in choices] != [0, 1]:
-            raise Fail(f"choice indexes are {[c.get('index') for c in choices]}, not [0, 1]")
+            raise SpecViolation(f"choice indexes are {[c.get('index') for c in choices]}, not [0, 1]")
         texts = [_shape.text(body, 0), _shape.text(body, 1)]
         _n_usage(ctx, body, SAMPLE_TOKENS)
         if texts[0] != texts[1]:

@@ -7,7 +7,7 @@ from conformance.checks import _shape
 from conformance.context import CHAT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Skip
+from conformance.verdict import Fail, Skip, SpecViolation
 
 ROUTING, AUTH, ROBUST = "Routing", "Authentication", "Robustness"
 UNKNOWN_ROUTE = "/oai-conformance-no-such-route"
@@ -37,7 +37,7 @@ def routing_unknown(ctx: CheckContext) -> str:
         return "404"
     if ex.status is not None and 200 <= ex.status < 300:
         kind = ex.response_headers.get("content-type", "?")
-        raise Fail(f"an unknown path was answered with {ex.status} ({kind}): clients cannot tell a typo from an answer")
+        raise SpecViolation(f"an unknown path was answered with {ex.status} ({kind}): clients cannot tell a typo from an answer")
     if ex.status in (401, 403):
         raise Skip(f"{ex.status}: the credentials are checked before routing; cannot tell")
     ctx.deviations.append(f"unknown path answered with {ex.status}, not 404")
@@ -55,7 +55,7 @@ def routing_wrong_method(ctx: CheckContext) -> str:
             ctx.deviations.append("405 without an Allow header (RFC 9110 requires one)")
         return "405"
     if 200 <= status < 300:
-        raise Fail(f"GET {CHAT} was answered with {status}: {str(ex.response_body)[:160]}")
+        raise SpecViolation(f"GET {CHAT} was answered with {status}: {str(ex.response_body)[:160]}")
     if status in (401, 403):
         raise Skip(f"{status}: the credentials are checked before routing; cannot tell")
     # Clients never send GET here; a 404 (or a 400 for the missing body) misleads a human only.
@@ -68,10 +68,10 @@ def _auth_check(ctx: CheckContext, ex: Exchange, what: str) -> str:
         raise Skip("no API key configured; the target accepts unauthenticated requests")
     status = ex.status or 0
     if 200 <= status < 300:
-        raise Fail(f"{what} was answered with {status}: authentication is ignored")
+        raise SpecViolation(f"{what} was answered with {status}: authentication is ignored")
     _server_error(ex, what)
     if status not in (401, 403):
-        raise Fail(f"{what} gave {status}, not 401: clients cannot tell a bad key from a bad request")
+        raise SpecViolation(f"{what} gave {status}, not 401: clients cannot tell a bad key from a bad request")
     if status == 403:
         ctx.deviations.append("403 instead of OpenAI's 401")
     if not has_envelope(ex.response_body):
@@ -104,7 +104,7 @@ def _answered_or_rejected(ctx: CheckContext, ex: Exchange, what: str) -> str:
     if 400 <= status < 500:
         ctx.deviations.append(f"{what} rejected with {status}: {error_message(ex.response_body)[:120]}")
         return f"rejected with {status} (not a server error)"
-    raise Fail(f"{what} gave {status}")
+    raise SpecViolation(f"{what} gave {status}")
 
 
 @check("http.robustness.empty_content", feature=ROBUST, endpoint=catalog.HTTP,

@@ -9,7 +9,7 @@ from conformance.checks import _shape
 from conformance.context import CheckContext, error_message
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip, Unsupported
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation, Unsupported
 
 FEATURE = "Logprobs"
 TOP = 3
@@ -94,14 +94,14 @@ def without_top(ctx: CheckContext) -> str:
     if 400 <= status < 500:
         with_top = _request(ctx, top=True)
         if with_top.status is not None and 200 <= with_top.status < 300:
-            raise Fail(f"logprobs: true alone is rejected with {status}, but accepted with top_logprobs: "
+            raise SpecViolation(f"logprobs: true alone is rejected with {status}, but accepted with top_logprobs: "
                        "clients that send only logprobs break")
     body = ctx.expect_ok(ex, "logprobs: true")
     # Only presence is judged here; the shape has its own check.
     if _shape.choices(body)[0].get("logprobs") is None:
         with_top = _request(ctx, top=True)
         if with_top.status == 200 and _shape.choices(ctx.expect_ok(with_top, "top_logprobs"))[0].get("logprobs"):
-            raise Fail("logprobs: true alone returns logprobs null; only top_logprobs turns them on")
+            raise SpecViolation("logprobs: true alone returns logprobs null; only top_logprobs turns them on")
         raise Ignored("logprobs: true was accepted but choices[0].logprobs is null")
     return "logprobs returned without top_logprobs"
 
@@ -117,17 +117,44 @@ def top_count(ctx: CheckContext) -> str:
     counts = [len(t.get("top_logprobs") or []) for t in content]
     if not any(counts):
         raise Ignored(f"top_logprobs: {TOP} accepted but every token has an empty top_logprobs list")
-    wrong = [(i, n) for i, n in enumerate(counts) if n != TOP]
-    if wrong:
-        i, n = wrong[0]
-        # A vocabulary smaller than 3 tokens does not exist in practice, so fewer is a server bug.
-        raise Fail(f"{len(wrong)} of {len(counts)} tokens have a top_logprobs length other than {TOP} "
-                   f"(token {i} has {n})")
+    more = [(i, n) for i, n in enumerate(counts) if n > TOP]
+    if more:
+        i, n = more[0]
+        raise SpecViolation(f"{len(more)} of {len(counts)} tokens have more than {TOP} top_logprobs "
+                            f"(token {i} has {n})")
+    fewer = [(i, n) for i, n in enumerate(counts) if n < TOP]
+    if fewer:
+        # OpenAI's reference: "in rare cases, there may be fewer than the number of requested top_logprobs".
+        ctx.deviations.append(f"{len(fewer)} of {len(counts)} tokens have fewer than {TOP} top_logprobs "
+                              f"(token {fewer[0][0]} has {fewer[0][1]}); the spec allows fewer in rare cases")
     for i, t in enumerate(content):
         for j, alt in enumerate(t["top_logprobs"]):
             if not isinstance(alt, dict) or not isinstance(alt.get("token"), str) or not _number(alt.get("logprob")):
                 raise Fail(f"logprobs.content[{i}].top_logprobs[{j}] lacks a string token or numeric logprob: {alt!r}")
+    if fewer:
+        return f"at most {TOP} alternatives on each of {len(content)} tokens, fewer on {len(fewer)}"
     return f"{TOP} alternatives on each of {len(content)} tokens"
+
+
+@check("logprobs.request.no_unasked_alternatives", feature=FEATURE, field="top_logprobs",
+       behavior="logprobs: true without top_logprobs returns no alternatives (top_logprobs lists empty), as OpenAI")
+def no_unasked_alternatives(ctx: CheckContext) -> str:
+    ex = _request(ctx, top=False)
+    if not (ex.status is not None and 200 <= ex.status < 300):
+        # Judged by logprobs.request.without_top_logprobs; here only what comes back matters.
+        raise Skip(f"logprobs: true alone got {ex.status} (see logprobs.request.without_top_logprobs)")
+    try:
+        content = _content(ctx.expect_ok(ex, "logprobs: true"))
+    except Fail as exc:
+        raise Skip(f"logprobs are not in the chat shape (see logprobs.response.shape): {exc.reason}") from exc
+    if not content:
+        raise Skip("logprobs: true alone returned no token logprobs (see logprobs.request.without_top_logprobs)")
+    counts = [len(t.get("top_logprobs") or []) for t in content]
+    if any(counts):
+        raise SpecViolation(f"top_logprobs was not asked for, yet {sum(1 for n in counts if n)} of {len(counts)} "
+                            f"tokens carry alternatives (up to {max(counts)}); OpenAI returns none: "
+                            "a client pays for bytes it did not ask for")
+    return f"no alternatives on any of {len(content)} tokens"
 
 
 def _number(v: Any) -> bool:
@@ -150,7 +177,7 @@ def non_positive(ctx: CheckContext) -> str:
         if math.isinf(v):
             raise Fail(f"{where} is {v}: JSON has no infinity, strict parsers reject the body (OpenAI sends -9999.0)")
         if v > EPSILON:
-            raise Fail(f"{where} is {v}: a log-probability is never positive")
+            raise SpecViolation(f"{where} is {v}: a log-probability is never positive")
     ranked = [[a["logprob"] for a in t.get("top_logprobs") or []] for t in content]
     unsorted = [i for i, lps in enumerate(ranked) if lps != sorted(lps, reverse=True)]
     if unsorted:
@@ -202,7 +229,7 @@ def off_is_null(ctx: CheckContext) -> str:
             found.append(f"{label}: choices[0].logprobs is {str(lp)[:100]}")
     if found:
         # Clients that did not ask ignore the object: the spec says null, but nothing breaks.
-        raise Fail("logprobs sent although not asked for (" + "; ".join(found) + ")")
+        raise SpecViolation("logprobs sent although not asked for (" + "; ".join(found) + ")")
     return "logprobs null or absent when not asked for"
 
 
@@ -233,7 +260,7 @@ def stream_chunks(ctx: CheckContext) -> str:
     if not tokens:
         raise Ignored("logprobs are returned without streaming but no streamed chunk carries any")
     if missing:
-        raise Fail(f"{missing} of {with_content} content chunk(s) carry no logprobs")
+        raise SpecViolation(f"{missing} of {with_content} content chunk(s) carry no logprobs")
     problem = agree(tokens, text)
     if problem:
         raise Fail(f"streamed {problem}")

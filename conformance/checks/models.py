@@ -10,7 +10,7 @@ from conformance.checks.http import unknown_route
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Skip, Unsupported
+from conformance.verdict import Fail, LaxValidation, Skip, SpecViolation, Unsupported
 
 LIST, RETRIEVE = "List models", "Retrieve model"
 UNKNOWN_ID = "oai-conformance-no-such-model"
@@ -77,8 +77,8 @@ def list_contains(ctx: CheckContext) -> str:
     if chat.status == 200:
         # Proxies often serve aliases they do not list: requests work, but clients that pick from the list
         # (model pickers, discovery) never offer the model.
-        raise Fail(f"{ctx.model!r} answers chat requests but GET /models does not list it (listed: {ids[:10]})")
-    raise Fail(f"{ctx.model!r} is not listed (listed: {ids[:10]}) and a chat with it gave {chat.status}")
+        raise SpecViolation(f"{ctx.model!r} answers chat requests but GET /models does not list it (listed: {ids[:10]})")
+    raise SpecViolation(f"{ctx.model!r} is not listed (listed: {ids[:10]}) and a chat with it gave {chat.status}")
 
 
 @check("models.retrieve.listed", feature=RETRIEVE, endpoint=catalog.MODELS,
@@ -104,15 +104,15 @@ def retrieve_unknown(ctx: CheckContext) -> str:
     ex = ctx.request("GET", f"/models/{UNKNOWN_ID}")
     status = ex.status or 0
     if 200 <= status < 300:
-        raise Fail(f"an unknown model id was retrieved with {status}: {str(ex.response_body)[:160]}")
+        raise LaxValidation(f"an unknown model id was retrieved with {status}: {str(ex.response_body)[:160]}")
     if status >= 500:
-        raise Fail(f"an unknown model id gave server error {status}: {error_message(ex.response_body)}")
+        raise SpecViolation(f"an unknown model id gave server error {status}: {error_message(ex.response_body)}")
     if status in (404, 405) and route_missing(ctx, ex):
         listed = ctx.request("GET", f"/models/{_listed_id(ctx)}")
         if listed.status != 200:
             raise Unsupported(f"GET /models/{{id}} is not routed: {status} like any unknown path")
     if not has_envelope(ex.response_body):
-        raise Fail(f"an unknown model id gave {status} without the OpenAI error envelope: {str(ex.response_body)[:160]}")
+        raise SpecViolation(f"an unknown model id gave {status} without the OpenAI error envelope: {str(ex.response_body)[:160]}")
     if status != 404:
         if status in (401, 403):
             raise Skip(f"{status}: the credentials do not allow GET /models/{{id}}")

@@ -6,7 +6,7 @@ from conformance.checks import _shape
 from conformance.checks.streaming import default_stream, dict_chunks
 from conformance.context import CheckContext, has_envelope
 from conformance.registry import check
-from conformance.verdict import Fail, HarnessError, Ignored
+from conformance.verdict import Fail, HarnessError, Ignored, SpecViolation
 
 FEATURE = "Stream usage"
 INCLUDE_USAGE = {"include_usage": True}
@@ -28,21 +28,21 @@ def include_usage(ctx: CheckContext) -> str:
     # choices [] is what the docs promise and what clients test for: a usage-only chunk.
     final = [pos for pos in with_usage if not chunks[pos].get("choices")]
     if not final:
-        raise Fail(f"usage arrived only on chunk(s) {with_usage} together with choices, not in a separate chunk "
+        raise SpecViolation(f"usage arrived only on chunk(s) {with_usage} together with choices, not in a separate chunk "
                    "with choices []: clients that take usage from the empty-choices chunk report none")
     if len(final) > 1:
-        raise Fail(f"{len(final)} usage chunks without choices (chunks {final}); the docs promise one")
+        raise SpecViolation(f"{len(final)} usage chunks without choices (chunks {final}); the docs promise one")
     pos = final[0]
     chunk = chunks[pos]
     if chunk.get("choices") != []:
         raise Fail(f"usage chunk {pos} has choices {chunk.get('choices')!r}, not []: clients iterating choices break")
     if pos != len(chunks) - 1:
-        raise Fail(f"usage chunk {pos} is followed by {len(chunks) - 1 - pos} more chunk(s); it must come last before [DONE]")
+        raise SpecViolation(f"usage chunk {pos} is followed by {len(chunks) - 1 - pos} more chunk(s); it must come last before [DONE]")
     u = _shape.usage(chunk, f"usage chunk {pos}")
     if u["total_tokens"] != u["prompt_tokens"] + u["completion_tokens"]:
-        raise Fail(f"total_tokens {u['total_tokens']} != {u['prompt_tokens']} + {u['completion_tokens']}")
+        raise SpecViolation(f"total_tokens {u['total_tokens']} != {u['prompt_tokens']} + {u['completion_tokens']}")
     if u["prompt_tokens"] < 1 or u["completion_tokens"] < 1:
-        raise Fail(f"implausible usage for a non-empty prompt and answer: {u}")
+        raise SpecViolation(f"implausible usage for a non-empty prompt and answer: {u}")
     early = [p for p in with_usage if p != pos]
     if early:
         # Clients overwrite usage with the last value they see, so an early one does no harm.

@@ -9,7 +9,7 @@ from conformance.checks import _shape
 from conformance.context import CheckContext, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
 FEATURE = "Streaming"
 SCHEMA = "CreateChatCompletionStreamResponse"
@@ -109,9 +109,9 @@ def framing(ctx: CheckContext) -> str:
 def done(ctx: CheckContext) -> str:
     _, stream = default_stream(ctx)
     if not stream.done:
-        raise Fail("the stream did not end with data: [DONE]: clients that wait for it hang or report a truncated answer")
+        raise SpecViolation("the stream did not end with data: [DONE]: clients that wait for it hang or report a truncated answer")
     if stream.after_done:
-        raise Fail(f"{len(stream.after_done)} event(s) after data: [DONE], dropped by clients: {stream.after_done[0]!r}")
+        raise SpecViolation(f"{len(stream.after_done)} event(s) after data: [DONE], dropped by clients: {stream.after_done[0]!r}")
     return "ends with data: [DONE]"
 
 
@@ -121,7 +121,7 @@ def chunk_object(ctx: CheckContext) -> str:
     chunks = dict_chunks(default_stream(ctx)[1])
     for pos, chunk in enumerate(chunks):
         if chunk.get("object") != CHUNK_OBJECT:
-            raise Fail(f"chunk {pos}: object is {chunk.get('object')!r}, not {CHUNK_OBJECT!r}")
+            raise SpecViolation(f"chunk {pos}: object is {chunk.get('object')!r}, not {CHUNK_OBJECT!r}")
     return f"{len(chunks)} chunks, all {CHUNK_OBJECT!r}"
 
 
@@ -134,9 +134,9 @@ def chunk_id(ctx: CheckContext) -> str:
     for pos, chunk in enumerate(chunks):
         cid = chunk.get("id")
         if not isinstance(cid, str) or not cid:
-            raise Fail(f"chunk {pos}: id is {cid!r}, not a non-empty string")
+            raise SpecViolation(f"chunk {pos}: id is {cid!r}, not a non-empty string")
         if cid != first:
-            raise Fail(f"chunk {pos}: id is {cid!r}, chunk 0 had {first!r}: clients that accumulate by id "
+            raise SpecViolation(f"chunk {pos}: id is {cid!r}, chunk 0 had {first!r}: clients that accumulate by id "
                        "split or drop the answer")
     return f"id {first!r} in all {len(chunks)} chunks"
 
@@ -150,11 +150,11 @@ def chunk_created_model(ctx: CheckContext) -> str:
     for pos, chunk in enumerate(chunks):
         created, model = chunk.get("created"), chunk.get("model")
         if not isinstance(created, int) or isinstance(created, bool):
-            raise Fail(f"chunk {pos}: created is {created!r}, not integer seconds")
+            raise SpecViolation(f"chunk {pos}: created is {created!r}, not integer seconds")
         if created > 10**11:
-            raise Fail(f"chunk {pos}: created is {created}: milliseconds, not seconds")
+            raise SpecViolation(f"chunk {pos}: created is {created}: milliseconds, not seconds")
         if not isinstance(model, str) or not model:
-            raise Fail(f"chunk {pos}: model is {model!r}, not a non-empty string")
+            raise SpecViolation(f"chunk {pos}: model is {model!r}, not a non-empty string")
     same, drifting = [], []
     for key in ("created", "model"):
         values = list(dict.fromkeys(c[key] for c in chunks))
@@ -206,11 +206,11 @@ def delta_role(ctx: CheckContext) -> str:
         pos, first = seq[0]
         role = delta(first, pos).get("role")
         if role != "assistant":
-            raise Fail(f"choice {index}: first delta (chunk {pos}) has role {role!r}, not 'assistant'")
+            raise SpecViolation(f"choice {index}: first delta (chunk {pos}) has role {role!r}, not 'assistant'")
         later = [(p, delta(c, p).get("role")) for p, c in seq[1:] if delta(c, p).get("role") is not None]
         changed = [(p, r) for p, r in later if r != "assistant"]
         if changed:
-            raise Fail(f"choice {index}: chunk {changed[0][0]} changes the role to {changed[0][1]!r}")
+            raise SpecViolation(f"choice {index}: chunk {changed[0][0]} changes the role to {changed[0][1]!r}")
         if later:
             ctx.deviations.append(f"choice {index}: role repeated in {len(later)} later delta(s); OpenAI sends it once")
     return f"role 'assistant' first for choice(s) {sorted(events)}"
@@ -291,7 +291,7 @@ def incremental(ctx: CheckContext) -> str:
     spread = times[-1] - times[0] if times else 0.0
     ctx.note(reads=len(times), moments=moments, spread_ms=round(spread, 1), elapsed_ms=round(ex.elapsed_ms, 1))
     if moments < MIN_MOMENTS:
-        raise Fail(f"{n_text} content chunks arrived in {len(times)} read(s) at {moments} moment(s) within "
+        raise SpecViolation(f"{n_text} content chunks arrived in {len(times)} read(s) at {moments} moment(s) within "
                    f"{spread:.1f} ms: the stream was buffered, not delivered as generated")
     return f"{n_text} content chunks over {len(times)} reads at {moments} moments across {spread:.0f} ms"
 

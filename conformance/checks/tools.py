@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from conformance.checks import _shape
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip, Unsupported
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation, Unsupported
 
 FEATURE = "Function calling"
 PARALLEL = "Parallel tool calls"
@@ -211,7 +211,7 @@ def required_finish_reason(ctx: CheckContext) -> str:
     fr = _shape.finish_reason(body)
     if fr != "tool_calls":
         # Agent loops stop on anything but "tool_calls" (sgl-project/sglang#2877).
-        raise Fail(f"finish_reason is {fr!r} on an answer with tool calls, not 'tool_calls'")
+        raise SpecViolation(f"finish_reason is {fr!r} on an answer with tool calls, not 'tool_calls'")
     return "finish_reason 'tool_calls'"
 
 
@@ -230,7 +230,7 @@ def named_call(ctx: CheckContext) -> str:
         raise Ignored(f"tool_choice named get_time but the server called {call_names(calls)}: no effect")
     fr = _shape.finish_reason(body)
     if fr not in ("stop", "tool_calls"):
-        raise Fail(f"finish_reason is {fr!r} after a named call")
+        raise SpecViolation(f"finish_reason is {fr!r} after a named call")
     _content_note(ctx, body)
     return f"called get_time, finish_reason {fr!r}"
 
@@ -267,7 +267,7 @@ def auto_calls(ctx: CheckContext) -> str:
             ctx.deviations.extend(f"'auto' call to {name}: {e}" for e in errors[:2])
         fr = _shape.finish_reason(body)
         if fr != "tool_calls":
-            raise Fail(f"finish_reason is {fr!r} on an 'auto' answer with calls, not 'tool_calls'")
+            raise SpecViolation(f"finish_reason is {fr!r} on an 'auto' answer with calls, not 'tool_calls'")
     ctx.note(calls=called, samples=samples)
     if called == 0:
         return f"the model answered in text {samples}/{samples} times (its choice); every answer well-formed"

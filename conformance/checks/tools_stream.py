@@ -8,7 +8,7 @@ from typing import Any
 from conformance.checks import tools
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.verdict import Fail, Skip
+from conformance.verdict import Fail, Skip, SpecViolation
 
 FEATURE = "Streamed tool calls"
 
@@ -161,7 +161,7 @@ def stream_arguments(ctx: CheckContext) -> str:
 def stream_finish_reason(ctx: CheckContext) -> str:
     got = streamed(ctx)
     if not got.finish_reasons:
-        raise Fail("no chunk carried a finish_reason")
+        raise SpecViolation("no chunk carried a finish_reason")
     if got.finish_reasons[-1] != "tool_calls":
-        raise Fail(f"finish_reason is {got.finish_reasons[-1]!r} after streamed tool calls, not 'tool_calls'")
+        raise SpecViolation(f"finish_reason is {got.finish_reasons[-1]!r} after streamed tool calls, not 'tool_calls'")
     return "finish_reason 'tool_calls'"

@@ -9,7 +9,7 @@ from typing import Any
 from conformance.context import CHAT, OMIT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import CheckFn, check
-from conformance.verdict import Fail, HarnessError, NotRecorded
+from conformance.verdict import Fail, HarnessError, LaxValidation, NotRecorded, SpecViolation
 
 FEATURE = "Input validation"
 MALFORMED = b'{"model": '
@@ -66,13 +66,13 @@ def judge_rejection(ctx: CheckContext, ex: Exchange, what: str, param: str | Non
     """Pass on a 4xx with the error envelope; fail on a 200, a 5xx or a 4xx without the envelope."""
     status = ex.status or 0
     if 200 <= status < 300:
-        raise Fail(f"{what} was accepted with {status}: the server accepted an invalid value")
+        raise LaxValidation(f"{what} was accepted with {status}: the server accepted an invalid value")
     if status >= 500:
-        raise Fail(f"{what} gave a server error {status}: {error_message(ex.response_body)}")
+        raise SpecViolation(f"{what} gave a server error {status}: {error_message(ex.response_body)}")
     if not 400 <= status < 500:
-        raise Fail(f"{what} gave {status}, not a 4xx")
+        raise SpecViolation(f"{what} gave {status}, not a 4xx")
     if not has_envelope(ex.response_body):
-        raise Fail(f"{what} was rejected with {status} but without the OpenAI error envelope: "
+        raise SpecViolation(f"{what} was rejected with {status} but without the OpenAI error envelope: "
                    f"{str(ex.response_body)[:200]}")
     got = ex.response_body["error"].get("param")
     ctx.note(param=got)

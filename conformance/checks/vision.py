@@ -11,7 +11,7 @@ from conformance.checks import _shape
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip, Unsupported
+from conformance.verdict import Fail, Ignored, Skip, SpecViolation, Unsupported
 
 FEATURE = "Vision"
 FIELD = "messages.content.image_url"
@@ -148,7 +148,7 @@ def image_corrupt(ctx: CheckContext) -> str:
             ctx.deviations.append(f"{status} without the OpenAI error envelope")
         return f"rejected with {status}: {error_message(ex.response_body)[:120]}"
     if status >= 500:
-        raise Fail(f"a corrupt image gave server error {status}: {error_message(ex.response_body)}")
+        raise SpecViolation(f"a corrupt image gave server error {status}: {error_message(ex.response_body)}")
     # A 200 means nobody decoded the bytes. If valid images demonstrably reach the model, the server
     # answered about an image it never had: broken. If nothing shows images are ever looked at, the
     # image input as a whole is being ignored, which is what the verdict should say.

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from conformance.judge import openai_sdk
-from conformance.model import CheckResult, Exchange, Outcome, Wire
+from conformance.model import CheckResult, Exchange, Outcome, Severity, Wire
 
 # A stream is evidence of a dozen checks: judge each answer once. Keyed weakly, so a run's answers
 # leave with the run; the lock makes it safe from concurrent checks (a race only judges twice).
@@ -51,8 +51,15 @@ def review(result: CheckResult) -> CheckResult:
         "sdk": first.sdk,
         "failures": [{"exchange": k, "call": j.call, "problem": j.problem} for k, j in failed],
     }
-    if result.outcome not in (Outcome.PASS, Outcome.IGNORED):
+    reason = f"{first.sdk}: {first.problem} ({first.call} on answer {n} of {len(result.evidence)})"
+    milder = result.outcome is Outcome.FAIL and result.severity not in (None, Severity.BREAKS_CLIENTS)
+    if milder:
+        # The suite judged a spec deviation; the official client shows that it breaks clients.
+        found["overrides"] = {"outcome": "fail", "severity": result.severity.value, "reason": result.reason}
+        return replace(result, reason=f"{reason}; {result.reason}", severity=Severity.BREAKS_CLIENTS,
+                       details={**result.details, DETAIL: found})
+    if result.outcome not in (Outcome.PASS, Outcome.IGNORED, Outcome.ACCEPTED):
         return replace(result, details={**result.details, DETAIL: found})
     found["overrides"] = {"outcome": result.outcome.value, "reason": result.reason}
-    reason = f"{first.sdk}: {first.problem} ({first.call} on answer {n} of {len(result.evidence)})"
-    return replace(result, outcome=Outcome.FAIL, reason=reason, details={**result.details, DETAIL: found})
+    return replace(result, outcome=Outcome.FAIL, reason=reason, severity=Severity.BREAKS_CLIENTS,
+                   details={**result.details, DETAIL: found})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.catalog import ENDPOINT_ORDER
+from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
 
 REASON_CHARS = 160
 
@@ -14,10 +15,18 @@ def _one_line(text: str) -> str:
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
 
 
+# How a verdict reads in the two-state list: failures say how much they matter.
+_WORDS = {BROKEN: "BROKEN, breaks clients", DEVIATES: "deviates from the spec", LAX: "lax validation"}
+
+
 def _item(row: dict[str, Any], indent: str = "") -> str:
-    if row["verdict"] == "supported":
-        return f"{indent}- [x] {row['label']}"
-    return f"{indent}- [ ] {row['label']} ({row['verdict']}: {_one_line(row['reason'])})"
+    verdict, reason = row["verdict"], _one_line(row["reason"])
+    if verdict == SUPPORTED:
+        # Only a by-design field says why it is ticked: its effect is nothing a client can see.
+        return f"{indent}- [x] {row['label']}" + (f" ({reason})" if reason.startswith("accepted;") else "")
+    if verdict == ACCEPTED:
+        return f"{indent}- [ ] {row['label']} (accepted; no effect observed ({reason}))"
+    return f"{indent}- [ ] {row['label']} ({_WORDS.get(verdict, verdict)}: {reason})"
 
 
 def _heading(endpoint: str) -> str:
@@ -57,6 +66,12 @@ def _reproducers(doc: dict[str, Any]) -> list[str]:
     return ["### Reproducers", *lines] if lines else []
 
 
+def _severities(doc: dict[str, Any]) -> str:
+    f = doc.get("failures") or {}
+    parts = [f"{n} {k}" for k, n in f.items() if n]
+    return f" (failures: {', '.join(parts)})" if parts else ""
+
+
 def render(doc: dict[str, Any]) -> str:
     """The checklist as Markdown: one section per endpoint, [x] only where the evidence says supported."""
     t = doc["target"]
@@ -71,7 +86,8 @@ def render(doc: dict[str, Any]) -> str:
         + (" (replayed)" if doc.get("replay") else "")
         + ("" if doc.get("complete") else " (INCOMPLETE run)")
         + ".",
-        f"Checks: {counts or 'none'}. Generated from results.json, which holds the evidence for every item.",
+        f"Checks: {counts or 'none'}{_severities(doc)}. Generated from results.json, which holds the evidence "
+        "for every item. [x] means a check saw the effect; a 200 alone is not support.",
         "",
     ]
     body: list[str] = []

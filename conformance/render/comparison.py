@@ -7,9 +7,8 @@ from typing import Any
 
 from conformance.render.html import Raw, h
 from conformance.render.matrix import COLORS
+from conformance.verdicts import LEGEND, MARK
 
-MARK = {"supported": "yes", "partial": "partial", "ignored": "ignored", "unsupported": "no",
-        "broken": "BROKEN", "untested": "-"}
 SECTION = {"feature": "Supported features", "field": "Supported request fields"}
 
 
@@ -34,8 +33,7 @@ def markdown(matrix: dict[str, Any]) -> str:
                       "| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
         cells = [MARK[row["cells"][n]["verdict"]] for n in names]
         lines.append(f"| {_label(row)} | " + " | ".join(cells) + " |")
-    lines += ["", "yes: supported; partial: some checks passed, others rejected or ignored; ignored: accepted "
-              "without effect; no: rejected clearly; BROKEN: a check failed; -: not tested.", ""]
+    lines += ["", "; ".join(f"{MARK[v]}: {LEGEND[v]}" for v in MARK) + ".", ""]
     return "\n".join(lines)
 
 
@@ -73,7 +71,8 @@ def html(matrix: dict[str, Any]) -> str:
                                             f"{t['usage']['requests']} requests, {t['usage']['total_tokens']} tokens, "
                                             f"{t['finished_at']}" + (" (replayed)" if t["replay"] else ""))
                               for t in matrix["targets"]))
-    body = h("body", None, h("h1", None, "OpenAI compatibility comparison"), targets,
+    legend = h("p", None, *(x for v in MARK for x in (h("b", None, MARK[v]), f": {LEGEND[v]}. ")))
+    body = h("body", None, h("h1", None, "OpenAI compatibility comparison"), targets, legend,
              h("table", None, head, *rows))
     return "<!DOCTYPE html>" + str(h("html", None, h("head", None, Raw('<meta charset="utf-8">'),
                                                     h("title", None, "oai-conformance comparison"), STYLE), body))

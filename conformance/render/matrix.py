@@ -7,8 +7,9 @@ from typing import Any
 from conformance.render.html import Raw, h
 
 COLORS = {
-    "supported": "#c8f0c8", "partial": "#fff2b3", "ignored": "#ffe0b3",
-    "unsupported": "#e6e6e6", "broken": "#f7c1c1", "untested": "#f4f4f4",
+    "supported": "#c8f0c8", "partial": "#fff2b3", "accepted": "#eef3d8", "ignored": "#ffe0b3",
+    "unsupported": "#e6e6e6", "broken": "#f7c1c1", "deviates": "#f9dcc4", "lax": "#f3ecd2", "untested": "#f4f4f4",
+
     "pass": "#c8f0c8", "fail": "#f7c1c1", "error": "#f0d0ff", "skip": "#f4f4f4",
 }
 STYLE = Raw(

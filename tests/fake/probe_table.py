@@ -183,7 +183,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "tools.required_500": ({}, _status(**_REQUIRED)),
     # logprobs
     **{f"logprobs.{n}": ({}, lambda api: logprob_shape(api.body(**_LOGPROBS)))
-       for n in ("ignored", "legacy_shape", "positive", "top_count_wrong", "tokens_mismatch")},
+       for n in ("ignored", "legacy_shape", "positive", "top_count_wrong", "top_count_fewer", "tokens_mismatch")},
+    "logprobs.unasked_alternatives": ({}, lambda api: logprob_shape(api.body(logprobs=True))),
     "logprobs.needs_top_logprobs": ({}, _status(logprobs=True)),
     "logprobs.present_when_off": ({}, lambda api: api.body()["choices"][0]["logprobs"] is None),
     "logprobs.rejected": ({}, _status(logprobs=True)),

@@ -61,12 +61,24 @@ def _positive(comps: Comps, req: ChatRequest) -> Comps:
     return tuple(lift(c) for c in comps)
 
 
-@deviation("logprobs.top_count_wrong", "top_logprobs has one entry fewer than asked", on="chat_body")
-def _top_count_wrong(body: Body, req: ChatRequest) -> Body:
+@deviation("logprobs.top_count_wrong", "top_logprobs has one entry more than asked", on="request")
+def _top_count_wrong(req: ChatRequest) -> ChatRequest:
+    # More than asked is the violation; fewer is allowed by the spec "in rare cases".
+    return replace(req, top_logprobs=req.top_logprobs + 1) if req.logprobs and req.top_logprobs else req
+
+
+@deviation("logprobs.top_count_fewer", "top_logprobs has one entry fewer than asked (allowed)", on="chat_body")
+def _top_count_fewer(body: Body, req: ChatRequest) -> Body:
     for content in _contents(body):
         for entry in content:
             entry["top_logprobs"] = entry["top_logprobs"][: max(req.top_logprobs - 1, 0)]
     return body
+
+
+@deviation("logprobs.unasked_alternatives", "logprobs true without top_logprobs returns 20 alternatives per token",
+           on="request")
+def _unasked_alternatives(req: ChatRequest) -> ChatRequest:
+    return replace(req, top_logprobs=20) if req.logprobs and req.raw.get("top_logprobs") is None else req
 
 
 @deviation("logprobs.tokens_mismatch", "logprobs tokens do not concatenate to the content", on="chat_body")
