@@ -158,8 +158,10 @@ def test_judge_valid_stream_framing() -> None:
     good = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
     sse = "text/event-stream"
     assert chat_judge.judge_valid(streamed, _ex(200, None, good, sse)).failure is None
-    assert chat_judge.judge_valid(streamed, _ex(200, None, good.replace("data: [DONE]\n\n", ""), sse)).key == \
-        "framing"
+    no_done = chat_judge.judge_valid(streamed, _ex(200, None, good.replace("data: [DONE]\n\n", ""), sse))
+    assert no_done.key == "no [DONE]" and no_done.severity.value == "violates-spec"
+    cut = chat_judge.judge_valid(streamed, _ex(200, None, good[:-1], sse))
+    assert cut.key == "framing" and cut.severity.value == "breaks-clients"
 
 
 def test_judge_invalid() -> None:

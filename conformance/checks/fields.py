@@ -94,7 +94,7 @@ def _judge_stop(ctx: CheckContext, stop: Any, word: str, base: str) -> str:
     if word in out:
         # Ending right after the word is stopping on it, keeping it (transformers serve does).
         if out.rstrip().endswith(word) and len(out.rstrip()) <= cut + len(word):
-            raise Fail(f"the output {out!r} includes the stop string {word!r}")
+            raise SpecViolation(f"the output {out!r} includes the stop string {word!r}")
         if first != word and first in base and first not in out and fr == "stop":
             raise Fail(f"only stop[0] {first!r} was honoured: the output {out!r} runs past {word!r}")
         raise Ignored(f"the output {out!r} runs past the stop string {word!r}")

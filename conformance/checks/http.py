@@ -7,7 +7,7 @@ from conformance.checks import _shape
 from conformance.context import CHAT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Skip, SpecViolation
+from conformance.verdict import Fail, LaxValidation, Skip, SpecViolation
 
 ROUTING, AUTH, ROBUST = "Routing", "Authentication", "Robustness"
 UNKNOWN_ROUTE = "/oai-conformance-no-such-route"
@@ -68,8 +68,10 @@ def _auth_check(ctx: CheckContext, ex: Exchange, what: str) -> str:
         raise Skip("no API key configured; the target accepts unauthenticated requests")
     status = ex.status or 0
     if 200 <= status < 300:
-        raise SpecViolation(f"{what} was answered with {status}: authentication is ignored")
-    _server_error(ex, what)
+        raise LaxValidation(f"{what} was answered with {status}: authentication is ignored")
+    if status >= 500:
+        # The client gets an error either way; it is the wrong one.
+        raise SpecViolation(f"{what} gave server error {status}, not 401: {error_message(ex.response_body)}")
     if status not in (401, 403):
         raise SpecViolation(f"{what} gave {status}, not 401: clients cannot tell a bad key from a bad request")
     if status == 403:

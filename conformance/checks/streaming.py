@@ -109,7 +109,8 @@ def framing(ctx: CheckContext) -> str:
 def done(ctx: CheckContext) -> str:
     _, stream = default_stream(ctx)
     if not stream.done:
-        raise SpecViolation("the stream did not end with data: [DONE]: clients that wait for it hang or report a truncated answer")
+        raise SpecViolation("the stream closed without data: [DONE]: the official SDKs stop at the close, "
+                            "clients that wait for [DONE] hang")
     if stream.after_done:
         raise SpecViolation(f"{len(stream.after_done)} event(s) after data: [DONE], dropped by clients: {stream.after_done[0]!r}")
     return "ends with data: [DONE]"
@@ -244,7 +245,7 @@ def finish_reason_once(ctx: CheckContext) -> str:
     for index, seq in sorted(events.items()):
         problem = finish_problems(index, seq, ctx.deviations)
         if problem:
-            raise Fail(problem)
+            raise SpecViolation(problem)
     reasons = {i: next(c["finish_reason"] for _, c in seq if c.get("finish_reason")) for i, seq in events.items()}
     return f"finish_reason once per choice: {reasons}"
 
@@ -310,7 +311,7 @@ def n_choices(ctx: CheckContext) -> str:
     for index, seq in sorted(events.items()):
         problem = finish_problems(index, seq, ctx.deviations)
         if problem:
-            raise Fail(problem)
+            raise SpecViolation(problem)
     return "choices 0 and 1 streamed, each finished once"
 
 
@@ -328,13 +329,13 @@ def _judge_error(ex: Exchange, what: str, deviations: list[str]) -> str | None:
             deviations.append(f"{what}: {status} without the OpenAI error envelope")
         return f"{what} with stream: true rejected with {status} before streaming"
     if status >= 500:
-        raise Fail(f"{what} with stream: true gave server error {status}")
+        raise SpecViolation(f"{what} with stream: true gave server error {status}")
     stream = sse.parse(ex.raw_body or "")
     if stream.errors:
         return f"{what} with stream: true answered 200 with an SSE error event: {str(stream.errors[0])[:150]}"
     framing = list(stream.framing)
     if framing or not stream.chunks:
-        raise Fail(f"{what} with stream: true answered {status} with text that is not an SSE stream "
+        raise SpecViolation(f"{what} with stream: true answered {status} with text that is not an SSE stream "
                    f"(huggingface/text-generation-inference#1896): {(ex.raw_body or '')[:200]!r}")
     return None
 

@@ -11,7 +11,7 @@ from conformance.checks import _shape
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip, SpecViolation, Unsupported
+from conformance.verdict import Fail, Ignored, LaxValidation, Skip, SpecViolation, Unsupported
 
 FEATURE = "Vision"
 FIELD = "messages.content.image_url"
@@ -154,5 +154,5 @@ def image_corrupt(ctx: CheckContext) -> str:
     # image input as a whole is being ignored, which is what the verdict should say.
     seen, why = _seen(ctx, valid)
     if seen:
-        raise Fail(f"a corrupt image was answered with {status} although valid images are decoded ({why})")
+        raise LaxValidation(f"a corrupt image was answered with {status} although valid images are decoded ({why})")
     raise Ignored(f"a corrupt image was answered with {status}: images are not looked at ({why})")

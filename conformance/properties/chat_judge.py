@@ -8,7 +8,7 @@ from conformance import sse, validate
 from conformance.checks import _shape
 from conformance.checks.streaming import choice_events, dict_chunks, finish_problems, streamed_text
 from conformance.context import error_message, has_envelope
-from conformance.model import Exchange
+from conformance.model import Exchange, Severity
 from conformance.properties.spec import OK, Example, Judgement
 from conformance.verdict import Fail
 
@@ -32,15 +32,18 @@ def judge_invalid(example: Example, ex: Exchange) -> Judgement:
     if (skip := _not_judged(status, what)) is not None:
         return skip
     if 200 <= status < 300:
-        return Judgement(f"{what} was accepted with {status}", key=f"accepted {field}")
+        return Judgement(f"{what} was accepted with {status}", key=f"accepted {field}",
+                         severity=Severity.LAX_VALIDATION)
+    # Invalid input answered with the wrong error still ends in an error for the client.
     if status >= 500:
         return Judgement(f"{what} got a server error {status}: {error_message(ex.response_body)}",
-                         key=f"server error {field}")
+                         key=f"server error {field}", severity=Severity.VIOLATES_SPEC)
     if not 400 <= status < 500:
-        return Judgement(f"{what} was answered {status}, not a 4xx", key=f"status {status}")
+        return Judgement(f"{what} was answered {status}, not a 4xx", key=f"status {status}",
+                         severity=Severity.VIOLATES_SPEC)
     if not has_envelope(ex.response_body):
         return Judgement(f"{what} was rejected with {status} without the OpenAI error envelope: "
-                         f"{str(ex.response_body)[:150]}", key="no envelope")
+                         f"{str(ex.response_body)[:150]}", key="no envelope", severity=Severity.VIOLATES_SPEC)
     return OK
 
 
@@ -72,21 +75,22 @@ def judge_valid(example: Example, ex: Exchange) -> Judgement:
             _plain(example, ex.response_body, notes, devs)
     except _Broken as b:
         return Judgement(f"a valid request ({example.label}) broke an invariant: {b.reason}", key=b.key,
-                         deviations=tuple(devs))
+                         deviations=tuple(devs), severity=b.severity)
     return Judgement(observation="; ".join(notes) or None, deviations=tuple(devs))
 
 
 class _Broken(Exception):
-    def __init__(self, key: str, reason: str) -> None:
+    def __init__(self, key: str, reason: str, severity: Severity = Severity.BREAKS_CLIENTS) -> None:
         super().__init__(reason)
-        self.key, self.reason = key, reason
+        self.key, self.reason, self.severity = key, reason, severity
 
 
 def _schema(name: str, instance: Any, where: str, devs: list[str]) -> None:
     report = validate.check(name, instance)
     devs.extend(f"{where}: {d}" for d in report.deviations if f"{where}: {d}" not in devs)
     if report.breaking:
-        raise _Broken(f"{name} schema", f"{where} breaks the {name} schema: " + "; ".join(report.breaking[:2]))
+        raise _Broken(f"{name} schema", f"{where} breaks the {name} schema: " + "; ".join(report.breaking[:2]),
+                      Severity.VIOLATES_SPEC)
 
 
 def _n(example: Example) -> int:
@@ -109,7 +113,7 @@ def _usage(holder: dict[str, Any], where: str, choices: int, example: Example, n
         raise _Broken("usage", exc.reason) from None
     if u["total_tokens"] != u["prompt_tokens"] + u["completion_tokens"]:
         raise _Broken("usage sum", f"{where}: usage.total_tokens {u['total_tokens']} != prompt_tokens "
-                      f"{u['prompt_tokens']} + completion_tokens {u['completion_tokens']}")
+                      f"{u['prompt_tokens']} + completion_tokens {u['completion_tokens']}", Severity.VIOLATES_SPEC)
     limit = example.body.get("max_completion_tokens") or example.body.get("max_tokens")
     if isinstance(limit, int) and u["completion_tokens"] > choices * limit:
         notes.append(f"length limit not honoured: {u['completion_tokens']} completion tokens for {choices} x {limit}")
@@ -146,8 +150,11 @@ def _stream(example: Example, ex: Exchange, notes: list[str], devs: list[str]) -
     if not ctype.lower().startswith("text/event-stream"):
         raise _Broken("content type", f"a stream with Content-Type {ctype!r}, not text/event-stream")
     stream = sse.parse(ex.raw_body or "")
-    if stream.problems:
-        raise _Broken("framing", "; ".join(stream.problems[:2]))
+    if stream.framing:
+        raise _Broken("framing", "; ".join(stream.framing[:2]))
+    if not stream.done or stream.after_done:
+        # Clients that stop at a clean close cope; the spec still ends every stream with [DONE].
+        raise _Broken("no [DONE]", "; ".join(stream.termination), Severity.VIOLATES_SPEC)
     if stream.errors:
         raise _Broken("error event", f"an error event in the stream: {str(stream.errors[0])[:150]}")
     try:
@@ -158,10 +165,10 @@ def _stream(example: Example, ex: Exchange, notes: list[str], devs: list[str]) -
         _count(example, sorted(events), notes)
         for index, seq in sorted(events.items()):
             if (problem := finish_problems(index, seq, devs)) is not None:
-                raise _Broken("finish_reason", problem)
+                raise _Broken("finish_reason", problem, Severity.VIOLATES_SPEC)
         texts = [streamed_text(chunks, i)[0] for i in sorted(events)]
     except Fail as exc:
-        raise _Broken("chunks", exc.reason) from None
+        raise _Broken("chunks", exc.reason, exc.severity) from None
     _stops(example, texts, notes)
     empty = [pos for pos, c in enumerate(chunks) if c.get("choices") == []]
     include = (example.body.get("stream_options") or {}).get("include_usage") is True

@@ -59,7 +59,7 @@ def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: boo
         spent = f"{session.requests} sent, {session.shrink_requests} of them shrinking"
         shrunk = (f"Smallest failing request before {session.stopped} ({spent})" if session.stopped
                   else f"Minimal request ({spent})")
-        raise Fail(f"{finding.judgement.failure}. {shrunk}: {rep['curl']}", **details)
+        raise Fail(f"{finding.judgement.failure}. {shrunk}: {rep['curl']}", finding.judgement.severity, **details)
     if session.harness:
         raise HarnessError(session.harness, **details)
     if session.requests == 0:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from conformance.context import PropertySettings
+from conformance.model import Severity
 
 if TYPE_CHECKING:
     from conformance.model import Exchange
@@ -76,6 +77,7 @@ class Judgement:
     observation: str | None = None
     harness: str | None = None
     deviations: tuple[str, ...] = ()  # tolerated spec violations, noted on the check
+    severity: Severity = Severity.BREAKS_CLIENTS  # how much a failure matters
 
 
 OK = Judgement()
