@@ -5,6 +5,10 @@ The fake answers each request after a fixed latency and serves a fixed number of
 time divided by its slots; the ratio wall / (busy / slots) says how far a run is from it (1.0 is the
 limit). Verdicts must be identical at both concurrencies. Run from the checkout root:
     python benchmarks/concurrency.py [--latency 0.2] [--slots 4]
+    python benchmarks/concurrency.py --base-url http://127.0.0.1:8140/v1 --model smollm2 --slots 4
+With --base-url (a live server started with that many parallel slots, e.g. llama-server -np 4), the
+server's busy time is the sum of the distinct exchanges' times in the concurrency-1 run, when each
+request had the server to itself.
 """
 
 from __future__ import annotations
@@ -22,18 +26,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fake, f
 from tests.fake import FakeServer  # noqa: E402
 
 
-def run(concurrency: int, latency: float, slots: int, out: Path) -> dict:
-    """One full run against a fresh fake; its figures."""
-    with FakeServer(latency=latency, slots=slots) as srv:
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", srv.base_url,
-                               "--model", "fake-model", "--concurrency", str(concurrency), "--output", str(out)],
-                              capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        busy, most = srv.busy_s, srv.max_in_flight
+def _command(base_url: str, model: str, concurrency: int, out: Path) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--base-url", base_url, "--model", model,
+                           "--concurrency", str(concurrency), "--output", str(out)], capture_output=True, text=True)
+    return time.perf_counter() - t0, proc.returncode
+
+
+def _alone_time_s(doc: dict) -> float:
+    """The summed time of the distinct exchanges of a run (a shared one appears in several checks)."""
+    seen = {(json.dumps(e["request"], sort_keys=True), e["elapsed_ms"]) for c in doc["checks"] for e in c["evidence"]}
+    return sum(ms for _, ms in seen) / 1000
+
+
+def run(concurrency: int, latency: float, slots: int, out: Path, live: tuple[str, str] | None = None,
+        busy: float | None = None) -> dict:
+    """One full run against a fresh fake (or the live server); its figures."""
+    most: int | str = "-"
+    if live is None:
+        with FakeServer(latency=latency, slots=slots) as srv:
+            wall, code = _command(srv.base_url, "fake-model", concurrency, out)
+            busy, most = srv.busy_s, srv.max_in_flight
+    else:
+        wall, code = _command(*live, concurrency, out)
     doc = json.loads((out / "results.json").read_text())
+    busy = _alone_time_s(doc) if busy is None else busy
     run_s = doc["limits"]["spent"]["duration_s"]
-    return {"exit": proc.returncode, "wall_s": wall, "run_s": run_s, "busy_s": busy, "max_in_flight": most,
+    return {"exit": code, "wall_s": wall, "run_s": run_s, "busy_s": busy, "max_in_flight": most,
             "requests": doc["usage"]["requests"], "tokens": doc["usage"]["total_tokens"],
             "ratio": run_s / (busy / slots), "verdicts": {c["id"]: c["outcome"] for c in doc["checks"]}}
 
@@ -42,11 +61,18 @@ def main() -> None:
     """Print the figures for concurrency 1 and 4."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--latency", type=float, default=0.2, help="seconds per request (default 0.2)")
-    p.add_argument("--slots", type=int, default=4, help="requests the fake serves at once (default 4)")
+    p.add_argument("--slots", type=int, default=4, help="requests the server serves at once (default 4)")
+    p.add_argument("--base-url", help="a live server instead of the fake (started with --slots parallel slots)")
+    p.add_argument("--model", default="smollm2", help="its model (with --base-url)")
     args = p.parse_args()
+    live = (args.base_url, args.model) if args.base_url else None
     with tempfile.TemporaryDirectory() as tmp:
-        figures = {n: run(n, args.latency, args.slots, Path(tmp) / str(n)) for n in (1, 4)}
-    print(f"fake server: {args.latency:g} s per request, {args.slots} slots")
+        figures = {1: run(1, args.latency, args.slots, Path(tmp) / "1", live)}
+        # Live: the busy time is measured once, at concurrency 1, and is the same work at 4.
+        figures[4] = run(4, args.latency, args.slots, Path(tmp) / "4", live,
+                         figures[1]["busy_s"] if live else None)
+    print(f"live server {args.base_url}, {args.slots} slots" if live else
+          f"fake server: {args.latency:g} s per request, {args.slots} slots")
     print(f"{'concurrency':>11} {'wall s':>7} {'run s':>7} {'busy s':>7} {'in flight':>9} {'requests':>8} "
           f"{'tokens':>7} {'run/(busy/slots)':>16}")
     for n, f in figures.items():

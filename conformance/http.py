@@ -22,6 +22,10 @@ REDACTED = "<redacted>"
 class TransportError(Exception):
     """The target could not be reached or did not finish answering in time."""
 
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered  # a status line came before the failure (a stalled body, not silence)
+
 
 class ReplayMiss(Exception):
     """Replaying: the recording holds no answer to this request (nothing was sent)."""
@@ -143,6 +147,7 @@ class Client:
         if stream:
             hdrs["Accept"] = "text/event-stream"
         url = self.url(path)
+        answered = False
         start = time.monotonic()
         try:
             req = self._http.build_request(method, url, content=content, headers=hdrs)
@@ -153,12 +158,14 @@ class Client:
                 # so resend once on a fresh connection, as the official SDKs do.
                 start = time.monotonic()
                 resp = self._http.send(req, stream=True)
+            answered = True  # the status line and headers are in: what fails now is the body
             try:
                 raw, read_times = self._read(resp, start)
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})") from exc
+            raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})",
+                                 answered=answered) from exc
         except self.miss_errors as exc:
             raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
         wire = Wire(

@@ -157,11 +157,12 @@ class RateLimited(Exception):
     """Still rate limited when the time to wait for it ran out: the check is not judged."""
 
 
-def _is_silence(exc: BaseException) -> tuple[bool, bool]:
-    """(no answer at all, a timeout) for a transport failure: a garbled answer is still an answer."""
+def _is_silence(exc: TransportError) -> tuple[bool, bool]:
+    """(no answer at all, a timeout) for a transport failure: a garbled or stalled answer is still one."""
     cause = exc.__cause__
     timeout = isinstance(cause, httpx.TimeoutException)
-    return timeout or isinstance(cause, httpx.ConnectError), timeout
+    silent = (timeout or isinstance(cause, httpx.ConnectError)) and not exc.answered
+    return silent, timeout
 
 
 def _rate_limit_wait(ex: Exchange) -> float | None:

@@ -96,3 +96,17 @@ def test_the_circuit_breaker_ends_a_run_against_a_hanging_server(tmp_path: Path)
     never_sent = [c for c in doc["checks"] if "the target stopped answering" in c["reason"]]
     assert len(never_sent) > len(doc["checks"]) // 2
     assert all(c["outcome"] == "error" for c in never_sent)
+
+
+def test_streams_that_stall_are_no_longer_sent_after_five_timeouts(tmp_path: Path) -> None:
+    with FakeServer(stall_streams=True) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "out", "--timeout", "1",
+                "--only", "stream.*,chat.response.*", cwd=tmp_path)
+        streamed = sum(1 for _, _, body in srv.requests if isinstance(body, dict) and body.get("stream") is True)
+    doc = results.load(tmp_path / "out")
+    not_sent = [c for c in doc["checks"] if "stalled 5 times" in c["reason"]]
+    assert not_sent and all(c["outcome"] == "error" for c in not_sent), r.stdout[-2000:]
+    # Five stalls, plus what was already in flight when the fifth came (at most 3 more at concurrency 4).
+    assert streamed <= 5 + 3, streamed
+    assert {c["outcome"] for c in doc["checks"] if c["id"].startswith("chat.response.")} == {"pass"}
+    assert r.returncode == exitcodes.NOT_JUDGED and not doc["limits"]["stopped"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,8 @@ class Owner(Protocol):
 
     app: App
     stream_delay: float
+    stall_streams: bool
+    stopping: threading.Event
 
     def record(self, method: str, path: str, body: Any) -> None: ...
 
@@ -117,6 +120,9 @@ class Handler(BaseHTTPRequestHandler):
             data = frame.encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
+            if self.server.owner.stall_streams:
+                self.server.owner.stopping.wait(600)  # a stream that stalls after its first chunk
+                return
             if delay and i + 1 < len(reply.frames):
                 time.sleep(delay)  # real servers emit tokens over time; clients must read incrementally
         self.wfile.write(b"0\r\n\r\n")

@@ -21,9 +21,11 @@ class FakeServer:
 
     def __init__(self, deviations: Iterable[str] | str = (), api_key: str | None = None,
                  model: str = "fake-model", stream_delay: float = 0.002, latency: float = 0.0,
-                 slots: int | None = None, rate_limited: int = 0, retry_after: str = "1") -> None:
+                 slots: int | None = None, rate_limited: int = 0, retry_after: str = "1",
+                 stall_streams: bool = False) -> None:
         """latency: seconds each request occupies a slot; slots: requests served at once (others queue);
-        rate_limited: the first N POSTs are answered 429 with a Retry-After header of retry_after."""
+        rate_limited: the first N POSTs are answered 429 with a Retry-After header of retry_after;
+        stall_streams: every stream stops after its first chunk, without closing, until the server stops."""
         names = (deviations,) if isinstance(deviations, str) else tuple(deviations)
         self.hooks = Hooks(names)  # ValueError for unknown names, before anything starts
         self.deviations = self.hooks.active
@@ -38,6 +40,8 @@ class FakeServer:
         self._in_flight = 0
         self._rate_limited = rate_limited
         self.retry_after = retry_after
+        self.stall_streams = stall_streams
+        self.stopping = threading.Event()  # released stalled streams wait for it
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, parsed JSON or None)
         self.crashes: list[str] = []  # tracebacks of bugs in the fake itself
         self._lock = threading.Lock()
@@ -62,6 +66,7 @@ class FakeServer:
 
     def stop(self) -> None:
         """Stop serving and release the port."""
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
