@@ -76,6 +76,7 @@ class Limits:
         self.exhausted: str | None = None  # which budget ran out
         self.rate_limited = 0
         self.retry_wait_s = 0.0
+        self._halted: str | None = None  # the session is ending (interrupted): send nothing more
 
     def elapsed_s(self) -> float:
         """Seconds since the run started."""
@@ -114,11 +115,16 @@ class Limits:
         if spent:
             raise Refused(spent, budget=True)
         with self._lock:
-            if self.stopped:
-                raise Refused(f"not judged: {self.stopped}", budget=False)
+            if self.stopped or self._halted:
+                raise Refused(f"not judged: {self.stopped or self._halted}", budget=False)
             if self._stalls.get(kind, 0) >= STALLS_PER_KIND:
                 raise Refused(f"not judged: the server stalled {STALLS_PER_KIND} times on {kind}; not sent",
                               budget=False)
+
+    def halt(self, reason: str) -> None:
+        """Send nothing more (checks still running end at their next request)."""
+        with self._lock:
+            self._halted = reason
 
     def answered(self) -> None:
         """An answer arrived (any status): the server is there."""

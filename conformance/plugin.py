@@ -280,6 +280,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if state.scheduler is not None:
         state.scheduler.stop()
+        state.run.limits.halt("the run ended before this check finished")
     state.save(complete=exitstatus != pytest.ExitCode.INTERRUPTED)
     state.run.close()
 
