@@ -189,7 +189,11 @@ def hypothesis_settings(budget: Budget) -> settings:
     )
 
 
-_ONE_ENGINE = threading.Lock()
+# own_source_ignored patches Hypothesis module state: the first engine in patches it, the last one out
+# restores it, so property checks may run on several threads at once (Hypothesis is thread-safe since 6.136).
+_PATCH_LOCK = threading.Lock()
+_PATCH_USERS = [0]
+_PATCH_SAVED: list[Any] = []
 
 
 def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
@@ -211,9 +215,7 @@ def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
         # Hypothesis keeps caches in ./.hypothesis: a conformance run must not litter the user's folder.
         set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "oai-conformance-hypothesis")
     try:
-        # Hypothesis keeps process-wide state (and own_source_ignored patches some): one engine at a time
-        # when checks run concurrently.
-        with _ONE_ENGINE, own_source_ignored():
+        with own_source_ignored():
             seed(chosen)(holds)()
     except Exception as exc:  # only the property's own failures are expected; anything else re-raises
         if not _expected(exc):
@@ -267,13 +269,20 @@ def own_source_ignored() -> Iterator[None]:
     if saved is None or cache is None:
         yield
         return
-    providers._get_local_constants = Constants  # an empty pool
-    cache.cache.clear()  # pools already computed from the local literals
+    with _PATCH_LOCK:
+        _PATCH_USERS[0] += 1
+        if _PATCH_USERS[0] == 1:
+            _PATCH_SAVED[:] = [saved]
+            providers._get_local_constants = Constants  # an empty pool
+            cache.cache.clear()  # pools already computed from the local literals
     try:
         yield
     finally:
-        providers._get_local_constants = saved
-        cache.cache.clear()
+        with _PATCH_LOCK:
+            _PATCH_USERS[0] -= 1
+            if _PATCH_USERS[0] == 0:
+                providers._get_local_constants = _PATCH_SAVED.pop()
+                cache.cache.clear()
 
 
 def explore_seed() -> int:
