@@ -110,3 +110,23 @@ def test_streams_that_stall_are_no_longer_sent_after_five_timeouts(tmp_path: Pat
     assert streamed <= 5 + 3, streamed
     assert {c["outcome"] for c in doc["checks"] if c["id"].startswith("chat.response.")} == {"pass"}
     assert r.returncode == exitcodes.NOT_JUDGED and not doc["limits"]["stopped"]
+
+
+def test_a_token_budget_and_a_duration_are_budgets_too() -> None:
+    from conformance.limits import Budget, Limits
+
+    tokens = Limits(Budget(max_tokens=100))
+    assert tokens.check_budget(3, 99) is None
+    assert "--max-tokens 100" in (tokens.check_budget(4, 100) or "") and tokens.exhausted
+    duration = Limits(Budget(max_duration_s=0.0))
+    assert "--max-duration 0" in (duration.check_budget(0, 0) or "")
+
+
+def test_max_duration_ends_the_run_cleanly(tmp_path: Path) -> None:
+    with FakeServer(latency=0.05) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "out",
+                "--max-duration", "1", "--concurrency", "1", cwd=tmp_path)
+    doc = results.load(tmp_path / "out")
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    assert doc["complete"] and "--max-duration 1" in doc["limits"]["exhausted"]
+    assert any(c["outcome"] == "skip" and c["reason"].startswith("budget spent") for c in doc["checks"])
