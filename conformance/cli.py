@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, exitcodes, limits_report, options, recording
+from conformance import __version__, baseline, bundled, exitcodes, limits_report, options, outputs, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -17,12 +17,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the checks against one target")
     options.add_to_command(run)
-    run.add_argument("--output", help="report folder (default reports/<name>/)")
+    run.add_argument("--output", help=f"report folder (default {outputs.DEFAULT_ROOT}/<name>/; with no target, "
+                     f"the folder of every recording's reports and the comparison, default {outputs.DEFAULT_ROOT}/)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
     run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
     cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
     cmp.add_argument("results", nargs="+", help="results.json files or report folders")
-    cmp.add_argument("--output", default="reports", help="folder for comparison.md/.html/.json (default reports/)")
+    cmp.add_argument("--output", help=f"folder for comparison.md/.html/.json (default {outputs.DEFAULT_ROOT}/)")
     return p
 
 
@@ -52,11 +53,16 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
 
 def replay_bundled(args: argparse.Namespace) -> int:
     """No target given: replay every bundled recording of a real server and compare them."""
-    out = Path(args.output or "reports")
+    out = outputs.root_folder(args.output)
     folders = bundled.recordings()
     if not folders:
         print("oai-conformance: no target given and no bundled recordings found; "
               "give --base-url URL --model MODEL", file=sys.stderr)
+        return exitcodes.USAGE
+    try:
+        outputs.ensure_writable(out)
+    except outputs.OutputError as exc:
+        print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     print(f"oai-conformance: no target given: replaying {len(folders)} bundled recordings of real servers")
     docs, problems = bundled.replay_all(out, ["--only", args.only] if args.only else None)
@@ -65,6 +71,7 @@ def replay_bundled(args: argparse.Namespace) -> int:
     if docs:
         for path in bundled.write_comparison(docs, out):
             print(f"  {path}")
+    print(f"oai-conformance: outputs in {outputs.shown(out)}")
     return exitcodes.NOT_JUDGED if problems else exitcodes.OK
 
 
@@ -72,12 +79,19 @@ def compare_cmd(args: argparse.Namespace) -> int:
     """Write the comparison matrix of several runs."""
     from conformance import results
 
+    docs = []
+    for p in args.results:
+        try:
+            docs.append(results.load_run(Path(p)))
+        except (OSError, ValueError) as exc:
+            print(f"oai-conformance: cannot read results {p}: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
     try:
-        docs = [results.load(Path(p)) for p in args.results]
-    except (OSError, ValueError) as exc:
-        print(f"oai-conformance: cannot read results: {exc}", file=sys.stderr)
+        out = outputs.ensure_writable(outputs.root_folder(args.output))
+    except outputs.OutputError as exc:
+        print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    for path in bundled.write_comparison(docs, Path(args.output)):
+    for path in bundled.write_comparison(docs, out):
         print(path)
     return exitcodes.OK
 
@@ -86,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite against one target and write its reports."""
     import pytest
 
+    if args.only and not _selected(args.only):
+        # Before any request and any file: a typo in --only must not cost a run, nor overwrite a report.
+        print(f"oai-conformance: --only {args.only!r} matches no check id or feature name "
+              "(patterns are globs, e.g. 'stream.*' or Logprobs)", file=sys.stderr)
+        return exitcodes.USAGE
     if not (args.base_url or args.target_file or args.replay):
         if args.model or args.embedding_model or args.api_key_env or args.record is not None:
             # Half a target is a mistake, not a request to replay the bundled recordings.
@@ -104,15 +123,15 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    out = Path(args.output or Path("reports") / name)
+    out = outputs.report_folder(args.output, name)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        print(f"oai-conformance: cannot write the report folder {out}: {exc}", file=sys.stderr)
+        outputs.ensure_writable(out)
+        if args.record is not None:
+            args.record = str(outputs.ensure_writable(outputs.cassette_folder(args.record, out)))
+    except outputs.OutputError as exc:
+        print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     args.name = name
-    if args.record == "":
-        args.record = str(Path("cassettes") / name)
     code = pytest.main(_pytest_args(args, out))
     if code == exitcodes.UNREACHABLE:
         return exitcodes.UNREACHABLE
@@ -136,6 +155,13 @@ def run(args: argparse.Namespace) -> int:
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _selected(patterns: str) -> bool:
+    """Whether --only selects at least one check."""
+    from conformance.registry import all_checks, select
+
+    return bool(select(all_checks(), patterns))
 
 
 def _target_name(args: argparse.Namespace, settings: Settings) -> str:

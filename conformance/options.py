@@ -76,7 +76,7 @@ SHARED: tuple[Option, ...] = (
     Option("--max-duration", "--oai-max-duration", "stop starting requests after SECONDS for the whole run "
            "(requests in flight finish within --timeout)", type=float, metavar="SECONDS"),
     Option("--record", "--oai-record", "record every exchange as vcrpy cassettes, one per check "
-           "(default cassettes/<name>/)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
+           "(default: cassettes/ in the report folder)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
     Option("--replay", "--oai-replay", "answer every request from a recorded folder; no network", metavar="DIR"),
     Option("--secret-header", "--oai-secret-header", "a header to scrub from recordings (Authorization and "
            "API-key headers always are)", kind="list", metavar="NAME"),

@@ -146,6 +146,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         # No paths given: the user asked for the checks, not for the tests of the folder they stand in.
         config.args = [str(Path(__file__).with_name("suite.py"))]
+    only = config.getoption("--oai-only")
+    if only and not select(all_checks(), only):
+        raise pytest.UsageError(f"--oai-only {only!r} matches no check id or feature name; nothing was sent")
     replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
     tape: Recorder | Replayer | None = None
     recorded: dict[str, Any] = {}

@@ -108,6 +108,15 @@ def load(path: Path) -> dict[str, Any]:
         return json.load(fh)
 
 
+def load_run(path: Path) -> dict[str, Any]:
+    """A results document for comparing, or ValueError saying what it lacks (the caller names the file)."""
+    doc = load(path)
+    missing = [k for k in ("target", "checks", "features", "fields", "summary") if not isinstance(doc, dict) or k not in doc]
+    if missing:
+        raise ValueError(f"not an oai-conformance results file (no {', '.join(missing)})")
+    return doc
+
+
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of the results file."""
     with (schema_dir() / RESULTS_SCHEMA).open(encoding="utf-8") as fh:

@@ -27,7 +27,7 @@ def test_full_run_on_the_conformant_fake(tmp_path: Path) -> None:
     with FakeServer(api_key=SECRET) as srv:
         r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "fake",
                 "--api-key-env", "FAKE_KEY", cwd=tmp_path, env={"FAKE_KEY": SECRET})
-    out = tmp_path / "reports" / "fake"
+    out = tmp_path / "oai-conformance-out" / "fake"
     assert r.returncode == exitcodes.OK, r.stdout[-3000:] + r.stderr[-3000:]
     doc = results.load(out)
     jsonschema.Draft202012Validator(results.results_schema()).validate(doc)

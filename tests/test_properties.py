@@ -207,18 +207,18 @@ def test_a_recorded_property_run_replays_to_the_same_verdicts(tmp_path: Path) ->
         live = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "pf", "--record",
                    "--api-key-env", "PROP_KEY", "--secret-field", "user", "--only", "prop.*", "--fail-on", "violates-spec", cwd=tmp_path)
         assert live.returncode == exitcodes.FAILED, live.stdout[-2000:] + live.stderr[-2000:]
-        doc = results.load(tmp_path / "reports" / "pf")
+        doc = results.load(tmp_path / "oai-conformance-out" / "pf")
         # The reported command, pasted into a shell with the key in its variable, shows the bug again.
         curl = next(c for c in doc["checks"] if c["id"] == INVALID)["details"]["reproducer"]["curl"]
         shown = subprocess.run(["bash", "-c", curl + " -o /dev/null -w '%{http_code}'"], capture_output=True,
                                text=True, timeout=30, env={**os.environ, "PROP_KEY": KEY})
         assert shown.stdout == "500", shown
-    replay = oai("run", "--replay", "cassettes/pf", "--output", "replayed", "--only", "prop.*",
+    replay = oai("run", "--replay", "oai-conformance-out/pf/cassettes", "--output", "replayed", "--only", "prop.*",
                  "--fail-on", "violates-spec", cwd=tmp_path)
     assert replay.returncode == exitcodes.FAILED, replay.stdout[-2000:] + replay.stderr[-2000:]
     again = results.load(tmp_path / "replayed")
     assert _verdicts(again) == _verdicts(doc) and {o for o, _ in _verdicts(doc).values()} == {"fail"}
-    report = tmp_path / "reports" / "pf"
+    report = tmp_path / "oai-conformance-out" / "pf"
     assert all('"Authorization: Bearer $PROP_KEY"' in reason for _, reason in _verdicts(doc).values())
     assert KEY not in (report / "results.json").read_text()
     html = (report / "report.html").read_text()

@@ -39,8 +39,8 @@ def _verdicts(doc: dict) -> dict[str, str]:
 
 
 def test_one_cassette_per_check_and_no_secret_on_disk(recorded: Path) -> None:
-    doc = results.load(recorded / "reports" / "fk")
-    folder = recorded / "cassettes" / "fk"
+    doc = results.load(recorded / "oai-conformance-out" / "fk")
+    folder = recorded / "oai-conformance-out" / "fk" / "cassettes"
     names = {p.stem for p in folder.glob("*.json")} - {"target"}
     assert names == {c["id"] for c in doc["checks"]} | {"preflight"}
     for f in recorded.rglob("*"):
@@ -51,31 +51,31 @@ def test_one_cassette_per_check_and_no_secret_on_disk(recorded: Path) -> None:
 
 
 def test_streamed_bodies_are_kept_byte_for_byte(recorded: Path) -> None:
-    cassette = json.loads((recorded / "cassettes" / "fk" / "stream.sse.done.json").read_text())
+    cassette = json.loads((recorded / "oai-conformance-out" / "fk" / "cassettes" / "stream.sse.done.json").read_text())
     interactions = cassette["interactions"] + [c["interaction"] for c in cassette["metadata"]["cached"]]
     bodies = [i["response"]["body"]["string"] for i in interactions]
     assert any(b.startswith("data: {") and b.endswith("data: [DONE]\n\n") for b in bodies)
 
 
 def test_cache_hits_are_kept_apart_from_what_was_sent(recorded: Path) -> None:
-    folder = recorded / "cassettes" / "fk"
+    folder = recorded / "oai-conformance-out" / "fk" / "cassettes"
     sent = sum(len(json.loads(p.read_text())["interactions"]) for p in folder.glob("*.*.json"))
-    live = results.load(recorded / "reports" / "fk")
+    live = results.load(recorded / "oai-conformance-out" / "fk")
     # Every request the run counted was sent once, and sits in exactly one cassette's interactions.
     assert sent == live["usage"]["requests"] - 1  # the preflight GET /models is counted too
     assert any(json.loads(p.read_text())["metadata"]["cached"] for p in folder.glob("*.*.json"))
 
 
 def test_a_subset_replays_from_its_own_cassettes(recorded: Path) -> None:
-    r = oai("run", "--replay", "cassettes/fk", "--output", "subset", "--only", "chat.requests.isolated", cwd=recorded)
+    r = oai("run", "--replay", "oai-conformance-out/fk/cassettes", "--output", "subset", "--only", "chat.requests.isolated", cwd=recorded)
     assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
     assert results.load(recorded / "subset")["checks"][0]["outcome"] == "pass"
 
 
 def test_replay_gives_the_same_verdicts_offline(recorded: Path) -> None:
-    r = oai("run", "--replay", "cassettes/fk", "--output", "replayed", cwd=recorded)
+    r = oai("run", "--replay", "oai-conformance-out/fk/cassettes", "--output", "replayed", cwd=recorded)
     assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
-    live = results.load(recorded / "reports" / "fk")
+    live = results.load(recorded / "oai-conformance-out" / "fk")
     again = results.load(recorded / "replayed")
     assert again["replay"] and again["target"]["server"]["version"] == "fake 1.0"
     differ = {k: (v, _verdicts(again).get(k)) for k, v in _verdicts(live).items() if _verdicts(again).get(k) != v}
@@ -86,7 +86,7 @@ def test_replay_gives_the_same_verdicts_offline(recorded: Path) -> None:
 
 def test_a_request_not_in_the_recording_fails_that_check_only(recorded: Path, tmp_path: Path) -> None:
     folder = tmp_path / "fk"
-    subprocess.run(["cp", "-r", str(recorded / "cassettes" / "fk"), str(folder)], check=True)
+    subprocess.run(["cp", "-r", str(recorded / "oai-conformance-out" / "fk" / "cassettes"), str(folder)], check=True)
     victim = folder / "chat.response.usage.json"
     data = json.loads(victim.read_text())
     data["interactions"] = []
@@ -105,7 +105,7 @@ def test_a_request_not_in_the_recording_fails_that_check_only(recorded: Path, tm
 
 def test_missing_request_message_names_the_request(recorded: Path, tmp_path: Path) -> None:
     folder = tmp_path / "fk"
-    subprocess.run(["cp", "-r", str(recorded / "cassettes" / "fk"), str(folder)], check=True)
+    subprocess.run(["cp", "-r", str(recorded / "oai-conformance-out" / "fk" / "cassettes"), str(folder)], check=True)
     for f in folder.glob("chat.*.json"):
         data = json.loads(f.read_text())
         data["interactions"] = []
