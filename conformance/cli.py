@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, exitcodes, limits_report, options, outputs, recording
+from conformance import __version__, baseline, bundled, console, exitcodes, limits_report, options, outputs, recording
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help=f"report folder (default {outputs.DEFAULT_ROOT}/<name>/; with no target, "
                      f"the folder of every recording's reports and the comparison, default {outputs.DEFAULT_ROOT}/)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per check")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output too, one line per check")
+    run.add_argument("--pytest-output", action="store_true",
+                     help="pytest's own output on the terminal (otherwise in pytest.log of the report folder)")
     cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
     cmp.add_argument("results", nargs="+", help="results.json files or report folders")
     cmp.add_argument("--output", help=f"folder for comparison.md/.html/.json (default {outputs.DEFAULT_ROOT}/)")
@@ -132,22 +134,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     args.name = name
-    code = pytest.main(_pytest_args(args, out))
+    ran = console.run_pytest(_pytest_args(args, out), out, passthrough=args.verbose or args.pytest_output)
+    code = ran.code
     if code == exitcodes.UNREACHABLE:
+        print(f"oai-conformance: {ran.console.unreachable or 'the target did not answer'}", file=sys.stderr)
         return exitcodes.UNREACHABLE
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not (out / "results.json").exists():
         print(f"oai-conformance: pytest could not run the suite (exit {int(code)})", file=sys.stderr)
+        if console.pytest_problem(ran):
+            print(console.pytest_problem(ran), file=sys.stderr)
         return exitcodes.USAGE if code == pytest.ExitCode.USAGE_ERROR else exitcodes.NOT_JUDGED
     doc = results.load(out / "results.json")
-    print(_summary(doc, out))
+    print("\n".join(console.summary_lines(doc, limits_report.lines(doc))))
     if code == pytest.ExitCode.INTERRUPTED:
-        return exitcodes.INTERRUPTED
-    ended = limits_report.exit_code(doc)
-    if ended is not None:
-        return ended
-    if not doc["checks"]:
-        print("oai-conformance: no check matched --only", file=sys.stderr)
-        return exitcodes.USAGE
+        code = exitcodes.INTERRUPTED
+    else:
+        ended = limits_report.exit_code(doc)
+        code = ended if ended is not None else _verdict(doc, base_doc)
+    print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
+          f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
+          f"exit {code}")
+    return code
+
+
+def _verdict(doc: dict, base_doc: dict | None) -> int:
+    """The exit code a finished run earns."""
     if base_doc is not None:
         cmp = baseline.compare(base_doc, doc)
         print(baseline.describe(cmp))
@@ -185,21 +196,6 @@ def _load_baseline(path: str | None) -> dict | None:
         return results.load(Path(path))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read baseline {path}: {exc}") from None
-
-
-def _summary(doc: dict, out: Path) -> str:
-    s, u = doc["summary"], doc["usage"]
-    lines = [
-        f"oai-conformance: {doc['target']['name']} ({doc['target']['model']}): "
-        + ", ".join(f"{n} {k}" for k, n in s.items() if n),
-        f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
-        *limits_report.lines(doc),
-    ]
-    if doc["gate"]:
-        lines.append(f"  failing: {', '.join(doc['gate'][:12])}" + (" ..." if len(doc["gate"]) > 12 else ""))
-    for name in ("results.json", "checklist.md", "report.html", "junit.xml"):
-        lines.append(f"  {out / name}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

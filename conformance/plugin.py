@@ -26,6 +26,7 @@ from conformance.runner import execute
 from conformance.scheduler import Scheduler
 
 _STATE = pytest.StashKey["_State"]()
+UNREACHABLE = pytest.StashKey[str]()
 INTERIM_SAVE_S = 1.0
 
 
@@ -183,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
             server = probe(client)
     except (Unreachable, ReplayMiss) as exc:
         client.close()
+        config.stash[UNREACHABLE] = str(exc)  # for the command's console, which prints it once
         pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
     server = {**server, **recorded.get("server", {})}
     if config.getoption("--oai-server-version"):
