@@ -27,7 +27,7 @@ def test_header_feature_lines_and_a_summary_matching_the_results(tmp_path: Path)
     with FakeServer(deviations={"stream.no_done"}) as srv:
         url = srv.base_url
         r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "fk", "--only", ONLY,
-                "--output", "out", "--server-version", "fake 9", cwd=tmp_path)
+                "--output", "out", "--server-version", "fake 9", "--fail-on", "violates-spec", cwd=tmp_path)
     assert r.returncode == exitcodes.FAILED, r.stdout + r.stderr
     doc = results.load(tmp_path / "out")
     lines = r.stdout.splitlines()
