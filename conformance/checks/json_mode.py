@@ -18,6 +18,10 @@ STRUCTURED = "Structured outputs"
 MAX_TOKENS = 48
 # OpenAI refuses json_object unless the word JSON appears in the messages; ask for a short, fixed object.
 OBJECT_PROMPT = [{"role": "user", "content": 'Reply in JSON: the object {"answer": "yes"} and nothing else.'}]
+# A prompt that asks for prose: only a server that enforces json_object (a grammar) answers it with JSON.
+# OpenAI requires the word JSON in the messages; servers that enforce without asking (llama.cpp) are what
+# this probe tells apart from a model that merely obeys a prompt asking for JSON.
+PROSE_PROMPT = [{"role": "user", "content": "Write a short poem about the sea."}]
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -62,6 +66,33 @@ def object_parses(ctx: CheckContext) -> str:
     if not isinstance(value, dict):
         raise Fail(f"content is JSON but a {type(value).__name__}, not an object: {json.dumps(value)[:120]}")
     return f"a JSON object {json.dumps(value)[:80]}"
+
+
+@check("json.object.enforced", feature=JSON_MODE, field="response_format.json_object",
+       behavior="response_format json_object is enforced: a prompt asking for a poem is answered with a JSON object")
+def object_enforced(ctx: CheckContext) -> str:
+    # One sample at temperature 0 is enough: enforcement is a grammar over the output, not the model's choice.
+    ex = ctx.chat(messages=PROSE_PROMPT, max_tokens=MAX_TOKENS, response_format={"type": "json_object"})
+    body = ctx.expect_ok(ex, "response_format json_object with a poem prompt")
+    text, fr = _shape.text(body), _shape.finish_reason(body)
+    ctx.note(text=text, finish_reason=fr)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    else:
+        if not isinstance(value, dict):
+            raise Fail(f"a poem prompt got JSON but a {type(value).__name__}, not an object: {text[:120]!r}")
+        return f"a poem prompt was answered with a JSON object: {json.dumps(value)[:80]}"
+    start = text.lstrip()[:1]
+    if start == "{" and fr == "length":
+        # A cut object cannot parse; what it shows is that the answer began as JSON, not as a poem.
+        return f"a poem prompt was answered with a JSON object, cut by max_tokens: {text[:80]!r}"
+    if start in ("{", "["):
+        raise Fail(f"a poem prompt got content that starts as JSON but does not parse: {text[:160]!r}")
+    if _FENCE.match(text):
+        raise Fail(f"a poem prompt got JSON wrapped in a Markdown code fence: {text[:120]!r}")
+    raise Ignored(f"json_object accepted but not enforced: a poem prompt answered in prose: {text[:120]!r}")
 
 
 @check("json.object.invalid_type", feature=JSON_MODE, field="response_format",

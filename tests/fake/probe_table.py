@@ -166,6 +166,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "json.fenced": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
     "json.not_object": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
     "json.response_format_ignored": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
+    "json.object_not_enforced": ({}, lambda api: json_kind(api.content(
+        messages=[{"role": "user", "content": "Write a short poem about the sea."}],
+        response_format={"type": "json_object"}))),
     "json.schema_ignored": ({}, _schema_valid),
     "json.invalid_format_accepted": ({}, _status(response_format={"type": "bogus"})),
     "json.schema_rejected": ({}, _status(response_format=_SCHEMA_FORMAT)),

@@ -40,6 +40,13 @@ def _format_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, response_format=None)
 
 
+@deviation("json.object_not_enforced", "json_object is not enforced: a prompt that does not ask for JSON "
+           "gets prose (as the prebuilt llama-server does)", on="request")
+def _object_not_enforced(req: ChatRequest) -> ChatRequest:
+    asks_json = any("json" in m.text.lower() for m in req.messages)
+    return replace(req, response_format=None) if req.json_type == "json_object" and not asks_json else req
+
+
 @deviation("json.invalid_format_accepted", "an unknown response_format type is accepted with a 200",
            on="map_error")
 def _invalid_format_accepted(err: ApiError, ctx: HttpCtx) -> Any:
