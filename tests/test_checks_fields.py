@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from conformance.checks.fields import stop_words
+from conformance.verdict import Skip
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 
@@ -92,3 +94,50 @@ def test_deviation_turns_its_verdict(deviation: str) -> None:
     with FakeServer(deviations={deviation}) as srv:
         got = outcomes(run_checks(srv.base_url, ",".join(expected)))
     assert {k: got[k] for k in expected} == expected
+
+
+def test_a_short_unstopped_answer_is_not_judged() -> None:
+    """Too few words leave no middle to cut at: the stop checks skip and say why."""
+    with pytest.raises(Skip, match="too short to cut in the middle"):
+        stop_words("Hello there!")
+
+
+LEAKED = ("fields.stop.string", "fields.stop.list", "fields.temperature.zero_repeatable")
+
+
+@pytest.mark.parametrize("check_id", LEAKED)
+def test_an_answer_that_follows_the_request_before_is_not_blamed_on_the_field(check_id: str) -> None:
+    """A prompt cache that leaks the previous request (llama-cpp-python) makes the first answer differ: the
+    checks compare answers sent right after the same prompt, pass, and note the dependence."""
+    with FakeServer(deviations={"chat.state_leaks"}) as srv:
+        # The request before the check is an unrelated one, as in a real run.
+        httpx.post(f"{srv.base_url}/chat/completions", timeout=10, json={
+            "model": "fake-model", "temperature": 0, "max_tokens": 16,
+            "messages": [{"role": "user", "content": "Tell me a story about a lion named Zorblax."}]})
+        result = run_checks(srv.base_url, check_id)[check_id]
+    assert result.outcome.value == "pass", result.reason
+    assert any("depends on the request before it" in d for d in result.deviations), result.deviations
+    if check_id.startswith("fields.stop"):
+        assert result.details["stop"] != result.details["first_stop"] or result.details["first_text"] != result.details["text"]
+        assert result.details["unstopped_text"] != result.details["first_unstopped_text"]
+    else:
+        first, second, third = result.details["answers"]
+        assert first != second == third
+        assert "requests 2 and 3" in result.reason
+
+
+def test_temperature_zero_names_the_requests_it_compared(conformant: str) -> None:
+    """The pass reason says the two answers were sent back to back, not that one came from the run cache."""
+    result = run_checks(conformant, "fields.temperature.zero_repeatable")["fields.temperature.zero_repeatable"]
+    assert result.reason.startswith("two requests sent back to back gave the same text")
+    assert len(result.evidence) == 2
+
+
+def test_stop_judges_against_an_answer_that_contains_the_stop_string(conformant: str) -> None:
+    """The stop string comes from the unstopped answer sent right before, which the reason quotes."""
+    for check_id in ("fields.stop.string", "fields.stop.list"):
+        result = run_checks(conformant, check_id)[check_id]
+        word = result.details["stop"] if check_id.endswith("string") else result.details["expected_cut"]
+        assert word in result.details["unstopped_text"] and word not in result.details["text"]
+        assert result.details["unstopped_text"].startswith(result.details["text"].rstrip())
+        assert "which the unstopped answer" in result.reason

@@ -71,8 +71,14 @@ def max_completion_tokens_limit(ctx: CheckContext) -> str:
     return _limited(ctx, "max_completion_tokens")
 
 
+MIN_STOP_WORDS = 4  # fewer words leave no middle to cut at, with text on both sides
+
+
 def stop_words(text: str) -> tuple[str, str | None]:
     """A word from the middle of text whose first occurrence is there, and a later such word if any."""
+    if len(re.findall(r"\w+", text)) < MIN_STOP_WORDS:
+        raise Skip(f"the unstopped temperature-0 answer {text!r} is too short to cut in the middle "
+                   f"(fewer than {MIN_STOP_WORDS} words): stop cannot be judged")
     # Only words whose first occurrence in the text is where they stand: the cut point is then known.
     picks = [m for m in re.finditer(r"[A-Za-z]{3,}", text) if m.start() > 0 and text.find(m.group()) == m.start()]
     if not picks:
@@ -85,10 +91,47 @@ def stop_words(text: str) -> tuple[str, str | None]:
     return mid.group(), (later[0] if later else None)
 
 
-def _judge_stop(ctx: CheckContext, stop: Any, word: str, base: str) -> str:
-    body = _body(ctx, f"stop={stop!r}", stop=stop)
+def _unstopped(ctx: CheckContext, what: str) -> str:
+    # Fresh, not from the run cache: the reference must be sent right before the stopped request, since
+    # some servers answer according to the request before (llama-cpp-python's prompt cache).
+    return _shape.text(ctx.expect_ok(ctx.chat(cache=False), what))
+
+
+def _diverged(out: str, base: str, word: str) -> bool:
+    """The stopped output is no prefix of the unstopped answer ending before the stop string."""
+    kept = out.rstrip()
+    return not base.startswith(kept) or len(kept) > base.find(word)
+
+
+def _stop_case(ctx: CheckContext, make_stop: Any) -> str:
+    """Send the unstopped request, pick the stop string from its answer, send it with stop, and judge."""
+    base = _unstopped(ctx, "a plain chat completion (the unstopped reference)")
+    word, later = stop_words(base)
+    stop = make_stop(word, later)
+    body = _body(ctx, f"stop={stop!r}", stop=stop, cache=False)
+    out = _shape.text(body)
+    if word not in out and _diverged(out, base, word):
+        # The stopped answer left the reference's path before the stop string: either the answer depends
+        # on the request before it (the reference followed another request, the stopped one followed the
+        # reference), or sampling differs. Ask again right after the stopped request, with the same prompt.
+        again = _unstopped(ctx, "the unstopped request again, right after the stopped one")
+        ctx.note(first_unstopped_text=base, first_stop=stop, first_text=out)
+        if again != base:
+            ctx.deviations.append(f"the unstopped request answered {base!r}, then {again!r} sent again after the "
+                                  "same prompt: the answer depends on the request before it "
+                                  "(see chat.requests.isolated); judged against the second")
+            base = again
+            word, later = stop_words(base)
+            stop = make_stop(word, later)
+            body = _body(ctx, f"stop={stop!r} (again)", stop=stop, cache=False)
+    return _judge_stop(ctx, body, stop, word, base)
+
+
+def _judge_stop(ctx: CheckContext, body: dict[str, Any], stop: Any, word: str, base: str) -> str:
     out, fr = _shape.text(body), _shape.finish_reason(body)
     ctx.note(stop=stop, text=out, unstopped_text=base, finish_reason=fr)
+    if isinstance(stop, list):
+        ctx.note(expected_cut=word)
     cut = base.find(word)
     first = stop[0] if isinstance(stop, list) else word
     if word in out:
@@ -98,40 +141,53 @@ def _judge_stop(ctx: CheckContext, stop: Any, word: str, base: str) -> str:
         if first != word and first in base and first not in out and fr == "stop":
             raise Fail(f"only stop[0] {first!r} was honoured: the output {out!r} runs past {word!r}")
         raise Ignored(f"the output {out!r} runs past the stop string {word!r}")
+    if _diverged(out, base, word):
+        ctx.deviations.append(f"the stopped output {out!r} is not a prefix of the unstopped {base!r} "
+                              f"ending before {word!r}")
+        # Without the shared path up to the stop string, an answer that ended by itself looks the same as
+        # one that was cut: nothing shows the stop string's effect.
+        raise Skip(f"the stopped answer {out!r} left the unstopped answer {base!r} before reaching {word!r}: "
+                   "whether stop cut it cannot be judged")
     if fr != "stop":
         raise SpecViolation(f"the output {out!r} ended before {word!r} with finish_reason {fr!r}, not 'stop'")
-    if not base.startswith(out.rstrip()):
-        ctx.deviations.append(f"the stopped output {out!r} is not a prefix of the unstopped {base!r}")
-    return f"cut before {word!r}: {out!r}, finish_reason 'stop'"
+    return f"cut before {word!r}, which the unstopped answer {base!r} contains: {out!r}, finish_reason 'stop'"
 
 
-@check("fields.stop.string", feature=FEATURE, field="stop",
+@check("fields.stop.string", feature=FEATURE, field="stop", alone=True,
        behavior="stop (a string) cuts the output before the stop string, which is not included; finish_reason 'stop'")
 def stop_string(ctx: CheckContext) -> str:
-    base = _shape.text(_body(ctx, "a plain chat completion"))
-    word, _ = stop_words(base)
-    return _judge_stop(ctx, word, word, base)
+    # alone: the unstopped and the stopped requests are compared sent back to back.
+    return _stop_case(ctx, lambda word, later: word)
 
 
-@check("fields.stop.list", feature=FEATURE, field="stop",
+@check("fields.stop.list", feature=FEATURE, field="stop", alone=True,
        behavior="stop (a list of up to 4) cuts the output before the earliest of its strings, not included")
 def stop_list(ctx: CheckContext) -> str:
-    base = _shape.text(_body(ctx, "a plain chat completion"))
-    word, later = stop_words(base)
     # The stop string that bites is not first: a server reading only stop[0] shows up.
-    stop = [later or JUNK_STOP, word]
-    ctx.note(expected_cut=word)
-    return _judge_stop(ctx, stop, word, base)
+    return _stop_case(ctx, lambda word, later: [later or JUNK_STOP, word])
 
 
-@check("fields.temperature.zero_repeatable", feature=FEATURE, field="temperature",
+@check("fields.temperature.zero_repeatable", feature=FEATURE, field="temperature", alone=True,
        behavior="temperature 0 is repeatable: the same request twice gives the same text")
 def temperature_zero(ctx: CheckContext) -> str:
-    first = _shape.text(_body(ctx, "a plain chat completion"))
-    again = _shape.text(ctx.expect_ok(ctx.chat(cache=False), "the same request again"))
-    if first != again:
-        raise Ignored(f"temperature 0 gave {first!r} then {again!r}: not greedy")
-    return f"same text twice: {first!r}"
+    # Fresh requests sent back to back (alone, never from the run cache): an answer cached early in the
+    # run followed other requests, and some servers answer according to the request before.
+    def ask(what: str) -> str:
+        return _shape.text(ctx.expect_ok(ctx.chat(cache=False), what))
+
+    first, second = ask("the request"), ask("the same request again")
+    if first == second:
+        return f"two requests sent back to back gave the same text: {first!r}"
+    # A third tells sampling from state: after itself, a server without sampling noise answers the same.
+    third = ask("the same request a third time")
+    ctx.note(answers=[first, second, third])
+    if second == third:
+        ctx.deviations.append(f"the first of three requests sent back to back gave {first!r}, the next two "
+                              f"{second!r}: the answer depends on the request before it (see chat.requests.isolated)")
+        return (f"requests 2 and 3, each sent right after the same request, gave the same text {second!r}; request 1, "
+                f"sent after other requests, gave {first!r}: the difference follows the request before, not sampling")
+    raise Ignored(f"temperature 0 gave {len({first, second, third})} different texts for three requests sent back to "
+                  f"back: {first!r}, {second!r}, {third!r}: not greedy")
 
 
 @check("fields.temperature.high_varies", feature=FEATURE, field="temperature",
