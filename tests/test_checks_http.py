@@ -75,6 +75,22 @@ def test_deviation_flips_the_right_check(deviation: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("deviation", "check", "severity"),
+    [
+        ("chat.empty_content_500", "http.robustness.empty_content", "breaks-clients"),  # a valid request crashes
+        ("chat.long_prompt_500", "http.robustness.long_prompt", "breaks-clients"),
+        ("chat.non_ascii_500", "http.robustness.unicode", "breaks-clients"),
+        ("routes.wrong_method_500", "http.routing.wrong_method", "violates-spec"),  # no client sends GET there
+        ("models.model_unlisted", "models.list.contains_model", "violates-spec"),  # requests work; pickers miss it
+    ],
+)
+def test_failure_severity(deviation: str, check: str, severity: str) -> None:
+    with FakeServer(deviations={deviation}) as srv:
+        r = run_checks(srv.base_url, check)[check]
+    assert (r.outcome.value, r.severity and r.severity.value) == ("fail", severity), r.reason
+
+
+@pytest.mark.parametrize(
     ("deviation", "check", "note"),
     [
         ("routes.wrong_method_404", "http.routing.wrong_method", "answered with 404, not 405"),

@@ -60,7 +60,7 @@ def test_logprobs_when_not_asked_name_both_requests() -> None:
     """The spec says null when not asked; the failure names each request that got logprobs anyway."""
     with FakeServer(deviations={"logprobs.present_when_off"}) as srv:
         r = run_checks(srv.base_url, "logprobs.request.off_is_null")["logprobs.request.off_is_null"]
-    assert r.outcome.value == "fail"
+    assert (r.outcome.value, r.severity and r.severity.value) == ("fail", "violates-spec")
     assert "no logprobs field" in r.reason and "logprobs: false" in r.reason
 
 

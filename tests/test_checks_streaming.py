@@ -104,6 +104,14 @@ def test_tolerated_gap_is_recorded_as_a_deviation(deviation: str) -> None:
     assert any(text in d for d in result.deviations), result.deviations
 
 
+@pytest.mark.parametrize(("deviation", "check"), [("stream.created_ms", "stream.chunk.created_model"),
+                                                   ("stream.options_without_stream_500", "stream.usage.without_stream")])
+def test_spec_only_failures_are_violates_spec(deviation: str, check: str) -> None:
+    """Clients read a millisecond created as a number; stream_options without stream is invalid input anyway."""
+    result = _results({deviation})[check]
+    assert (result.outcome, result.severity and result.severity.value) == (Outcome.FAIL, "violates-spec"), result.reason
+
+
 # Below: servers written by hand (answers in timed parts, JSON for a stream, replies that depend on the last one).
 def _run_one(base_url: str, check_id: str, *, replay: bool = False) -> tuple[Outcome, str]:
     """Run one check against base_url in a fresh run."""
