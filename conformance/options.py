@@ -90,6 +90,8 @@ SHARED: tuple[Option, ...] = (
     Option("--fail-on", "--oai-fail-on", "the mildest failure severity that fails the run: breaks-clients "
            "(default), violates-spec or lax-validation; each level includes the ones before it",
            type=severity, metavar="SEVERITY"),
+    Option("--force", "--oai-force", "run the checks even when the preflight finds no OpenAI API at the base URL "
+           "or a --model the server neither lists nor answers with (exit 2 otherwise)", kind="switch"),
     Option("--explore", "--oai-explore", "property checks randomized with a bigger budget, for local bug "
            "hunting (not replayable)", kind="switch"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -181,12 +182,19 @@ def pytest_configure(config: pytest.Config) -> None:
               in_flight=threading.BoundedSemaphore(workers))
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
-            server = probe(client)
+            found = probe(client)
     except (Unreachable, ReplayMiss) as exc:
         client.close()
         config.stash[UNREACHABLE] = str(exc)  # for the command's console, which prints it once
         pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
-    server = {**server, **recorded.get("server", {})}
+    if found.problem is not None:
+        # The target answered, so it is the command line that is wrong: a usage error. A replay reproduces
+        # a run that was made, so it only warns.
+        if not (config.getoption("--oai-force") or replay_dir):
+            client.close()
+            raise pytest.UsageError(f"{found.problem} (--force runs anyway)")
+        print(f"oai-conformance: warning: {found.problem} (running anyway)", file=sys.stderr)
+    server = {**found.server, **recorded.get("server", {})}
     if config.getoption("--oai-server-version"):
         server["version"] = config.getoption("--oai-server-version")
     if isinstance(tape, Recorder):
