@@ -139,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
     if code == exitcodes.UNREACHABLE:
         print(f"oai-conformance: {ran.console.unreachable or 'the target did not answer'}", file=sys.stderr)
         return exitcodes.UNREACHABLE
+    if code == pytest.ExitCode.USAGE_ERROR and ran.console.wrong_target:
+        print(f"oai-conformance: {ran.console.wrong_target} (--force runs anyway)", file=sys.stderr)
+        return exitcodes.USAGE
     if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not (out / "results.json").exists():
         print(f"oai-conformance: pytest could not run the suite (exit {int(code)})", file=sys.stderr)
         if console.pytest_problem(ran):

@@ -56,6 +56,7 @@ class Console:
         self.features: dict[str, _Feature] = {}
         self.running: dict[str, float] = {}  # check id -> when it started
         self.unreachable: str | None = None
+        self.wrong_target: str | None = None
         self._lock = threading.Lock()
         self._last_output = time.monotonic()
         self._heartbeat_s = heartbeat_s
@@ -99,7 +100,16 @@ class Console:
                 self.features.setdefault(check.spec.feature, _Feature(0)).total += 1
         for text in header_lines(session.config, sum(f.total for f in self.features.values()), len(self.features)):
             self.line(text)
+        self._warn_wrong_target(session.config)
         self.start_heartbeat()
+
+    def _warn_wrong_target(self, config: pytest.Config) -> None:
+        """A run the preflight would have stopped (--force, or a replay) says why it may judge nothing real."""
+        from conformance.plugin import WRONG_TARGET
+
+        problem = config.stash.get(WRONG_TARGET, None)
+        if problem is not None:
+            self.line(f"{PREFIX} warning: {problem} (running anyway)")
 
     def start_heartbeat(self) -> None:
         """Say, during long silences, which checks wait for the server (stops at unconfigure)."""
@@ -125,10 +135,11 @@ class Console:
             self._draw(f"  {bar(done, total)} {done}/{total}  {props['feature']}: {counts_text(feature.counts)}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        """Keep why the target could not be reached (the plugin stops pytest before any check)."""
-        from conformance.plugin import UNREACHABLE
+        """Keep why the target could not be reached or is the wrong one (the plugin stops pytest before any check)."""
+        from conformance.plugin import UNREACHABLE, WRONG_TARGET
 
         self.unreachable = config.stash.get(UNREACHABLE, None)
+        self.wrong_target = config.stash.get(WRONG_TARGET, None)
         self._stop.set()
         if self._dirty:
             self.line()

@@ -28,6 +28,7 @@ from conformance.scheduler import Scheduler
 
 _STATE = pytest.StashKey["_State"]()
 UNREACHABLE = pytest.StashKey[str]()
+WRONG_TARGET = pytest.StashKey[str]()  # the preflight's sentence: what is wrong with the target, what to try
 INTERIM_SAVE_S = 1.0
 
 
@@ -188,6 +189,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[UNREACHABLE] = str(exc)  # for the command's console, which prints it once
         pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
     if found.problem is not None:
+        config.stash[WRONG_TARGET] = found.problem  # for the command's console, which prints it once
         # The target answered, so it is the command line that is wrong: a usage error. A replay reproduces
         # a run that was made, so it only warns.
         if not (config.getoption("--oai-force") or replay_dir):

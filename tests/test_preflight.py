@@ -107,7 +107,9 @@ def test_the_command_stops_with_exit_2_and_the_sentence(tmp_path: Path) -> None:
         r = oai("run", "--base-url", root, "--model", "fake-model", "--output", "out", cwd=tmp_path)
         sent = len(srv.requests)
     assert r.returncode == exitcodes.USAGE, r.stdout[-2000:] + r.stderr[-2000:]
-    assert f"try --base-url {root}/v1 (--force runs anyway)" in r.stderr
+    assert r.stderr == (f"oai-conformance: GET {root}/models answered 404 and POST {root}/chat/completions answered "
+                        f"404, but GET {root}/v1/models answers a models list: try --base-url {root}/v1 "
+                        "(--force runs anyway)\n")
     assert sent == 3 and not (tmp_path / "out" / "results.json").exists()
 
 
@@ -128,7 +130,7 @@ def test_force_runs_anyway_and_counts_the_probes(tmp_path: Path) -> None:
         r = oai("run", "--base-url", root + "/v1", "--model", "m", "--output", "out", "--force",
                 "--only", "models.list.*", cwd=tmp_path)
     assert r.returncode not in (exitcodes.USAGE, exitcodes.UNREACHABLE), r.stdout[-2000:] + r.stderr[-2000:]
-    assert "warning: GET " in r.stderr and "(running anyway)" in r.stderr
+    assert "oai-conformance: warning: GET " in r.stdout and "(running anyway)" in r.stdout
     doc = results.load(tmp_path / "out")
     assert doc["checks"] and doc["usage"]["requests"] == len(seen) > 2
 
@@ -146,7 +148,7 @@ def test_a_run_without_models_list_goes_on(tmp_path: Path) -> None:
 
 def test_an_alias_recorded_replays_and_an_older_recording_without_the_probe_too(tmp_path: Path) -> None:
     with FakeServer(deviations={"models.model_unlisted"}) as srv:
-        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "alias", "--record",
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "alias", "--record", "cassettes/alias",
                 "--output", "live", "--only", "models.list.*", cwd=tmp_path)
     assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
     live = results.load(tmp_path / "live")
@@ -168,10 +170,10 @@ def test_an_alias_recorded_replays_and_an_older_recording_without_the_probe_too(
 def test_a_wrong_target_recorded_with_force_replays_with_a_warning(tmp_path: Path) -> None:
     with FakeServer() as srv:
         root = srv.base_url.removesuffix("/v1")
-        r = oai("run", "--base-url", root, "--model", "fake-model", "--name", "root", "--record", "--force",
+        r = oai("run", "--base-url", root, "--model", "fake-model", "--name", "root", "--record", "cassettes/root", "--force",
                 "--output", "live", "--only", "models.list.*", cwd=tmp_path)
     assert r.returncode not in (exitcodes.USAGE, exitcodes.UNREACHABLE), r.stdout[-2000:] + r.stderr[-2000:]
     r2 = oai("run", "--replay", "cassettes/root", "--output", "replayed", "--only", "models.list.*",
              cwd=tmp_path)
     assert r2.returncode == r.returncode, r2.stdout[-2000:] + r2.stderr[-2000:]
-    assert f"try --base-url {root}/v1 (running anyway)" in r2.stderr
+    assert f"try --base-url {root}/v1 (running anyway)" in r2.stdout
