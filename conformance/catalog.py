@@ -44,6 +44,7 @@ FEATURES: list[Item] = [
             "Streamed tool calls",
             "Input validation",
             "Legacy functions",
+            "Optional request fields",
             "Generated requests",
         ],
     ),

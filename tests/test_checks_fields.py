@@ -34,7 +34,16 @@ CASES: dict[str, dict[str, str]] = {
     "fields.penalties_ignored": {"fields.frequency_penalty.effect": "ignored",
                                  "fields.presence_penalty.effect": "ignored"},
     "fields.logit_bias_ignored": {"fields.logit_bias.effect": "ignored"},
-    "fields.user_rejected": {"fields.user.accepted": "unsupported", "fields.store.accepted": "pass"},
+    **{f"fields.{f}_rejected": {f"fields.{f}.accepted": "unsupported"}
+       for f in ("user", "safety_identifier", "prompt_cache_key")},
+    # Nothing stored: metadata has nothing to travel with, but the server still validates it.
+    "fields.store_ignored": {"fields.store.effect": "ignored", "fields.metadata.effect": "accepted"},
+    **{f"fields.{f}_ignored": {f"fields.{f}.effect": "ignored"}
+       for f in ("service_tier", "modalities", "prediction", "reasoning_effort", "verbosity",
+                 "web_search_options")},
+    # Stored without its metadata: the stored completion contradicts the request.
+    "fields.metadata_ignored": {"fields.metadata.effect": "fail"},
+    "tools.not_in_prompt": {"fields.functions.effect": "ignored"},
     "tools.named_ignored": {"fields.function_call.forced": "ignored"},
 }
 

@@ -41,6 +41,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "stream.tool_call_id_missing": {"tools.stream.first_delta": "fail"},
     "stream.tool_args_invalid_json": {"tools.stream.arguments": "fail"},
     "stream.tool_args_not_fragmented": {},  # whole arguments in one delta is legal
+    "tools.not_in_prompt": {"tools.declared.reach_prompt": "ignored"},
 }
 
 
@@ -52,7 +53,7 @@ def _results(deviations: set[str]) -> dict[str, CheckResult]:
 def test_every_tool_check_passes_on_the_conformant_fake() -> None:
     """The conformant fake calls tools as OpenAI does: nothing fails, nothing is even a deviation."""
     results = _results(set())
-    assert len(results) == 15
+    assert len(results) == 16
     assert not_passed(results) == {}
     assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
 
@@ -75,6 +76,7 @@ def test_tools_rejected_is_unsupported_once_and_skips_the_rest() -> None:
     results = _results({"tools.rejected"})
     outcomes = {k: r.outcome.value for k, r in results.items()}
     assert outcomes.pop("tools.required.tool_calls") == "unsupported"
+    assert outcomes.pop("tools.declared.reach_prompt") == "unsupported"
     assert set(outcomes.values()) == {"skip"}
     assert all("tools are not supported" in r.reason for k, r in results.items() if k in outcomes)
     assert {len(r.evidence) for r in results.values()} == {1}

@@ -31,14 +31,8 @@ TABLES: dict[str, str] = {
     "tests.test_properties": "CATCHES",
 }
 
-_LEAD_EFFECT_PROBES = ("judges a 200 only; being rewritten into an effect probe by the lead "
-                       "(conformance/checks/fields_effect.py), which brings its own deviations")
 # Registered checks no deviation flips, each with why.
-EXEMPT: dict[str, str] = {
-    **{f"fields.{name}.accepted": _LEAD_EFFECT_PROBES
-       for name in ("safety_identifier", "prompt_cache_key", "metadata", "store", "service_tier", "modalities",
-                    "prediction", "reasoning_effort", "verbosity", "web_search_options", "functions")},
-}
+EXEMPT: dict[str, str] = {}
 
 Table = Mapping[str, Mapping[str, str]]
 

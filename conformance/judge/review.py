@@ -52,8 +52,7 @@ def review(result: CheckResult) -> CheckResult:
         "failures": [{"exchange": k, "call": j.call, "problem": j.problem} for k, j in failed],
     }
     reason = f"{first.sdk}: {first.problem} ({first.call} on answer {n} of {len(result.evidence)})"
-    milder = result.outcome is Outcome.FAIL and result.severity not in (None, Severity.BREAKS_CLIENTS)
-    if milder:
+    if result.outcome is Outcome.FAIL and result.severity is not None and result.severity is not Severity.BREAKS_CLIENTS:
         # The suite judged a spec deviation; the official client shows that it breaks clients.
         found["overrides"] = {"outcome": "fail", "severity": result.severity.value, "reason": result.reason}
         return replace(result, reason=f"{reason}; {result.reason}", severity=Severity.BREAKS_CLIENTS,

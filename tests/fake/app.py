@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake import completions, render, streaming
+from tests.fake import completions, optional_fields, render, streaming
 from tests.fake.errors import ACCEPT, ApiError, Halt, default_reply
 from tests.fake.registry import Hooks, State
 from tests.fake.validate_chat import parse_chat
@@ -40,6 +40,7 @@ class App:
             (re.compile(r"^/v1/models$"), {"GET": self.list_models}),
             (re.compile(r"^/v1/models/(?P<model_id>.+)$"), {"GET": self.get_model}),
             (re.compile(r"^/v1/chat/completions$"), {"POST": self.chat}),
+            (re.compile(r"^/v1/chat/completions/(?P<completion_id>[^/]+)$"), {"GET": self.get_completion}),
         ]
 
     def handle(self, ctx: HttpCtx) -> Response:
@@ -128,6 +129,7 @@ class App:
         if rejected is not None:
             raise Halt(rejected)
         req = self.hooks.pipe("request", req)
+        optional_fields.validate(req.raw)
         knobs = self.hooks.pipe("knobs", completions.Knobs(), req)
         comps = self.hooks.pipe("outputs", completions.build(req, knobs), req)
         ids = render.ResponseIds.fresh()
@@ -135,4 +137,9 @@ class App:
             chunks = self.hooks.pipe("chunks", streaming.chunks(req, comps, ids, knobs), req)
             stream: StreamReply = self.hooks.pipe("stream_reply", StreamReply(200, streaming.frames(chunks)), req)
             return stream
-        return json_reply(200, self.hooks.pipe("chat_body", render.chat_body(req, comps, ids), req))
+        body = optional_fields.apply(req.raw, render.chat_body(req, comps, ids), self.state)
+        return json_reply(200, self.hooks.pipe("chat_body", body, req))
+
+    def get_completion(self, ctx: HttpCtx, completion_id: str) -> Response:
+        """GET /v1/chat/completions/{id}: a completion created with store: true."""
+        return json_reply(200, optional_fields.stored(self.state, completion_id))

@@ -54,8 +54,14 @@ def prompt_key(req: ChatRequest) -> str:
 
 
 def prompt_tokens(req: ChatRequest) -> int:
-    """The fake prompt token count: words in all messages."""
-    return sum(count_words(m.text) for m in req.messages)
+    """The fake prompt token count: words in all messages, and in the tool declarations a template renders."""
+    return sum(count_words(m.text) for m in req.messages) + tool_tokens(req)
+
+
+def tool_tokens(req: ChatRequest) -> int:
+    """The prompt tokens the declared tools (or legacy functions) add."""
+    return sum(count_words(f"{t.name} {t.description} {' '.join((t.parameters or {}).get('properties', {}))}")
+               for t in req.tools)
 
 
 def completion_tokens(comps: tuple[Completion, ...]) -> int:

@@ -9,6 +9,7 @@ from tests.fake.probes import (
     CORRUPT_URL, EXACT, KEY, PNG_URL, SCHEMA, TOOL_TURN, TOOLS, Api, Probe, body_shape, chunk_shape, error_shape,
     framing, image_message, json_kind, logprob_shape, stream_chunks, streamed_text, streamed_tool_shape, tool_shape,
 )
+from conformance.checks.fields_effect import INVALID
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 
@@ -141,7 +142,10 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "fields.penalties_ignored": ({}, lambda api: api.content(frequency_penalty=1.0, presence_penalty=1.0)
                                  == api.content()),
     "fields.logit_bias_ignored": ({}, lambda api: api.content(logit_bias={str(_THE): 100}).split().count("the")),
-    "fields.user_rejected": ({}, _status(user="user-1234")),
+    **{f"fields.{f}_rejected": ({}, _status(**{f: "id-1234"})) for f in ("user", "safety_identifier", "prompt_cache_key")},
+    # An invalid value: 400 where the field is read, 200 where it is dropped.
+    **{f"fields.{f}_ignored": ({}, _status(**{f: bad})) for f, bad in INVALID.items()},
+    "tools.not_in_prompt": ({}, lambda api: api.body(tools=TOOLS)["usage"]["prompt_tokens"]),
     "fields.usage_wrong_when_n_gt_1": ({}, lambda api: [_usage_adds_up(api.body(n=k)) for k in (1, 2)]),
     "fields.numeric_strings_accepted": ({}, _status(temperature="0.5")),
     # streaming

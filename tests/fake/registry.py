@@ -67,6 +67,11 @@ class State:
         with self._lock:
             self._values[key] = value
 
+    def peek(self, key: str, default: Any = None) -> Any:
+        """A remembered value, kept."""
+        with self._lock:
+            return self._values.get(key, default)
+
     def take(self, key: str, default: Any = None) -> Any:
         """Forget a value and return it (atomically, so only one request gets it)."""
         with self._lock:

@@ -17,16 +17,17 @@ Soft = Callable[[ApiError], None]
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # what OpenAI allows in schema names
 _INT64 = (-(2**63), 2**63 - 1)
 FORMAT_TYPES = ("text", "json_object", "json_schema")
-# Accepted and ignored, after a type check: they change nothing a fake can show.
-_PASSTHROUGH = {
-    "user": str, "metadata": dict, "store": bool, "service_tier": str, "modalities": list, "prediction": dict,
-    "reasoning_effort": str, "verbosity": str, "safety_identifier": str, "prompt_cache_key": str,
-    "web_search_options": dict,
-}
+# Accepted after a type check: the spec gives them no effect a client can see.
+_PASSTHROUGH = {"user": str, "safety_identifier": str, "prompt_cache_key": str}
+# Validated and honoured after the request hooks (tests/fake/optional_fields.py), so that a deviation
+# can make the server ignore one of them entirely.
+_WITH_EFFECT = ("metadata", "store", "service_tier", "modalities", "prediction", "reasoning_effort", "verbosity",
+                "web_search_options", "audio")
 KNOWN_FIELDS = frozenset({
     "model", "messages", "temperature", "top_p", "n", "max_tokens", "max_completion_tokens", "presence_penalty",
     "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "seed", "stop", "stream", "stream_options",
     "response_format", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", *_PASSTHROUGH,
+    *_WITH_EFFECT,
 })
 _JSON_TYPES = {str: "a string", dict: "an object", bool: "a boolean", list: "an array"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import replace
 from typing import Any
 
@@ -95,11 +97,27 @@ def _logit_bias_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, logit_bias={})
 
 
-@deviation("fields.user_rejected", "the user field gets a 400", on="check")
-def _user_rejected(req: ChatRequest) -> ApiError | None:
-    if "user" in req.raw:
-        return invalid("user", "Unrecognized request argument supplied: user")
-    return None
+def _rejects(field: str) -> Callable[[ChatRequest], ApiError | None]:
+    def hook(req: ChatRequest) -> ApiError | None:
+        return invalid(field, f"Unrecognized request argument supplied: {field}") if field in req.raw else None
+
+    return hook
+
+
+def _ignores(field: str) -> Callable[[ChatRequest], ChatRequest]:
+    def hook(req: ChatRequest) -> ChatRequest:
+        # Dropped before validation and effects: any value is taken with 200 and changes nothing.
+        return replace(req, raw={k: v for k, v in req.raw.items() if k != field})
+
+    return hook
+
+
+for _field in ("user", "safety_identifier", "prompt_cache_key"):
+    deviation(f"fields.{_field}_rejected", f"the {_field} field gets a 400", on="check")(_rejects(_field))
+for _field in ("store", "metadata", "service_tier", "modalities", "prediction", "reasoning_effort", "verbosity",
+               "web_search_options"):
+    deviation(f"fields.{_field}_ignored", f"{_field} is accepted with any value and has no effect",
+              on="request")(_ignores(_field))
 
 
 @deviation("fields.usage_wrong_when_n_gt_1", "with n > 1, usage.total_tokens counts the first choice only",

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from tests.fake.completions import Completion
+from tests.fake.completions import Completion, tool_tokens
 from tests.fake.errors import ACCEPT, ApiError, bad_value, invalid, server_error
 from tests.fake.model import scripted_tokens
 from tests.fake.registry import deviation
@@ -124,3 +124,12 @@ def _tools_rejected(req: ChatRequest) -> ApiError | None:
 def _required_500(req: ChatRequest) -> ApiError | None:
     # llama-cpp-python's chatml-function-calling asserts tool_choice == "auto" after the named case.
     return server_error() if req.tools and req.tool_choice == "required" else None
+
+
+@deviation("tools.not_in_prompt", "tools and functions are accepted but never rendered into the prompt "
+           "(prompt_tokens as without them)", on="chat_body")
+def _not_in_prompt(body: dict[str, Any], req: ChatRequest) -> dict[str, Any]:
+    usage = body["usage"]
+    usage["prompt_tokens"] -= tool_tokens(req)
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    return body

@@ -1,4 +1,4 @@
-"""Request fields whose effect a text model cannot show: accepted, rejected or broken; and the deprecated functions."""
+"""The deprecated functions and function_call: judged by their effect, like tools and tool_choice."""
 
 from __future__ import annotations
 
@@ -7,28 +7,11 @@ from typing import Any
 
 from conformance.checks import _shape
 from conformance.context import CheckContext
-from conformance.registry import CheckFn, check
-from conformance.verdict import Fail, Ignored
+from conformance.registry import check
+from conformance.verdict import Fail, Ignored, Skip
 
-FEATURE = "Chat completions"
 # Deprecated by OpenAI: kept apart so a server without them is not marked short on chat itself.
 LEGACY = "Legacy functions"
-CHEAP = 4
-
-# field -> a valid value; each is sent alone on the default request, cut to CHEAP tokens.
-ACCEPTED: dict[str, Any] = {
-    "user": "oai-conformance-user",
-    "safety_identifier": "oai-conformance-safety-id",
-    "prompt_cache_key": "oai-conformance-cache-key",
-    "metadata": {"suite": "oai-conformance"},
-    "store": False,
-    "service_tier": "auto",
-    "modalities": ["text"],
-    "prediction": {"type": "content", "content": "Hello! How can I help you today?"},
-    "reasoning_effort": "low",
-    "verbosity": "low",
-    "web_search_options": {},
-}
 
 WEATHER = {
     "name": "get_weather",
@@ -37,30 +20,6 @@ WEATHER = {
 }
 ASK_WEATHER = [{"role": "user", "content": "What is the weather in Paris?"}]
 CALL_TOKENS = 64
-
-
-def _accepted(field: str, value: Any) -> CheckFn:
-    def run(ctx: CheckContext) -> str:
-        body = ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **{field: value}), f"{field}={value!r}")
-        text = _shape.text(body)
-        extra = ""
-        if field == "prediction":
-            usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-            details = usage.get("completion_tokens_details")
-            if isinstance(details, dict) and "accepted_prediction_tokens" in details:
-                extra = f"; accepted_prediction_tokens {details['accepted_prediction_tokens']!r} reported"
-        if field == "service_tier" and "service_tier" in body:
-            extra = f"; response service_tier {body['service_tier']!r}"
-        return f"accepted ({text!r}); effect not observable{extra}"
-
-    run.__doc__ = f"{field} is accepted with a normal answer."
-    return run
-
-
-for _field, _value in ACCEPTED.items():
-    check(f"fields.{_field}.accepted", feature=FEATURE, field=_field,
-          behavior=f"{_field}={json.dumps(_value)} is accepted with 200 and a normal answer (effect not observable)")(
-        _accepted(_field, _value))
 
 
 def _function_call(ctx: CheckContext, body: dict[str, Any]) -> tuple[str, str] | None:
@@ -86,14 +45,28 @@ def _function_call(ctx: CheckContext, body: dict[str, Any]) -> tuple[str, str] |
     return call["name"], args
 
 
-@check("fields.functions.accepted", feature=LEGACY, field="functions",
-       behavior="The deprecated functions field is accepted; any call names a declared function with JSON arguments")
-def functions_accepted(ctx: CheckContext) -> str:
+def _prompt_tokens(body: dict[str, Any]) -> int | None:
+    usage = body.get("usage")
+    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
+
+
+@check("fields.functions.effect", feature=LEGACY, field="functions",
+       behavior="The deprecated functions reach the model (more prompt tokens, or a call to a declared function "
+                "with JSON arguments)")
+def functions_effect(ctx: CheckContext) -> str:
     body = ctx.expect_ok(ctx.chat(messages=ASK_WEATHER, functions=[WEATHER], max_tokens=CALL_TOKENS), "functions")
     called = _function_call(ctx, body)
     if called:
-        return f"accepted; called {called[0]}({called[1]})"
-    return f"accepted; answered in text {_shape.text(body)!r}"
+        return f"called {called[0]}({called[1]})"
+    plain = ctx.expect_ok(ctx.chat(messages=ASK_WEATHER, max_tokens=CALL_TOKENS), "the same request without functions")
+    with_fns, without = _prompt_tokens(body), _prompt_tokens(plain)
+    if with_fns is None or without is None:
+        raise Skip("no usage.prompt_tokens to tell whether the functions reached the prompt, and no call was made")
+    if with_fns > without:
+        return f"the functions reach the prompt ({with_fns} vs {without} prompt tokens); answered in text"
+    raise Ignored(f"functions accepted but they never reach the prompt: {with_fns} prompt tokens with them, "
+                  f"{without} without, and no call")
 
 
 @check("fields.function_call.forced", feature=LEGACY, field="function_call",
