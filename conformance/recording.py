@@ -158,6 +158,10 @@ class Replayer:
         """What the recorder kept beside this check's exchanges (empty when the check was not recorded)."""
         return self.transport.metadata(check_id)
 
+    def knows(self, check_id: str) -> bool:
+        """Whether the recording has a cassette for this check (a check added since has none)."""
+        return cassette_path(self.transport.folder, check_id).is_file()
+
     def cached(self, check_id: str) -> list[tuple[str, bool, Wire]]:
         """The exchanges this check took from the run cache when it was recorded."""
         meta = self.transport.metadata(check_id)

@@ -122,3 +122,17 @@ def test_missing_request_message_names_the_request(recorded: Path, tmp_path: Pat
 def test_replay_of_a_folder_that_is_no_recording_is_a_usage_error(tmp_path: Path) -> None:
     r = oai("run", "--replay", str(tmp_path), cwd=tmp_path)
     assert r.returncode == exitcodes.USAGE and "target.json" in r.stderr
+
+
+def test_a_check_newer_than_the_recording_is_an_error_whatever_ran_before(tmp_path: Path) -> None:
+    """Without its own cassette a check is never judged from answers other checks happened to cache."""
+    with FakeServer() as srv:
+        oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "n", "--record", "rec",
+            "--output", "live", "--only", "logprobs.*", cwd=tmp_path)
+    (tmp_path / "rec" / "logprobs.request.no_unasked_alternatives.json").unlink()
+    for out in ("a", "b"):
+        oai("run", "--replay", "rec", "--output", out, "--only", "logprobs.*", cwd=tmp_path)
+        got = {c["id"]: c for c in results.load(tmp_path / out)["checks"]}
+        newer = got["logprobs.request.no_unasked_alternatives"]
+        assert newer["outcome"] == "error" and "newer than the recording" in newer["reason"]
+        assert got["logprobs.request.without_top_logprobs"]["outcome"] == "pass"
