@@ -254,6 +254,19 @@ def n_choices(ctx: CheckContext) -> str:
     return "two choices with indexes 0 and 1 (identical text)"
 
 
+@check("fields.n.several", feature="Multiple choices", field="n",
+       behavior="n=4 returns four choices (servers that cap n at their slot count reject it: say so clearly)")
+def n_several(ctx: CheckContext) -> str:
+    # llama.cpp caps n at its parallel slots (-np): a clear 400 there is a limit, not a broken server.
+    body = ctx.expect_ok(ctx.chat(max_tokens=2, n=4), "n=4")
+    choices = _shape.choices(body)
+    if len(choices) == 1:
+        raise Ignored("n=4 returned a single choice")
+    if len(choices) != 4:
+        raise Fail(f"n=4 returned {len(choices)} choices")
+    return "four choices"
+
+
 def _n_usage(ctx: CheckContext, body: dict[str, Any], limit: int) -> None:
     """Note when usage.completion_tokens counts fewer tokens than the choices must have taken."""
     ct = _completion_tokens(body)

@@ -145,6 +145,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     **{f"fields.{f}_rejected": ({}, _status(**{f: "id-1234"})) for f in ("user", "safety_identifier", "prompt_cache_key")},
     # An invalid value: 400 where the field is read, 200 where it is dropped.
     **{f"fields.{f}_ignored": ({}, _status(**{f: bad})) for f, bad in INVALID.items()},
+    "fields.n_capped": ({}, _status(n=4)),
     "tools.not_in_prompt": ({}, lambda api: api.body(tools=TOOLS)["usage"]["prompt_tokens"]),
     "fields.usage_wrong_when_n_gt_1": ({}, lambda api: [_usage_adds_up(api.body(n=k)) for k in (1, 2)]),
     "fields.numeric_strings_accepted": ({}, _status(temperature="0.5")),

@@ -145,3 +145,10 @@ def _numeric_strings(ctx: HttpCtx, state: State) -> None:
                 except ValueError:
                     pass
     return None
+
+
+@deviation("fields.n_capped", "n above 2 (the server's parallel slots) gets a 400", on="check")
+def _n_capped(req: ChatRequest) -> ApiError | None:
+    if req.n > 2:
+        return invalid("n", f"Field 'n': Value must be between 1 <= value <= 2, but got {req.n}")
+    return None
