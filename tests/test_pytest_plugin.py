@@ -58,3 +58,16 @@ def test_the_plugin_can_be_disabled(tmp_path: Path) -> None:
     r = pytest_in(tmp_path, "-q", "-p", "no:oai_conformance", "--oai-model", "m")
     assert r.returncode == 4 and "unrecognized arguments: --oai-model" in r.stderr, r.stdout + r.stderr
     assert "1 passed" in pytest_in(tmp_path, "-q", "-p", "no:oai_conformance").stdout
+
+
+def test_a_wrong_target_is_a_usage_error_unless_oai_force(tmp_path: Path) -> None:
+    with FakeServer() as srv:
+        root = srv.base_url.removesuffix("/v1")
+        stopped = pytest_in(tmp_path, "--oai-base-url", root, "--oai-model", "fake-model")
+        forced = pytest_in(tmp_path, "--oai-base-url", root, "--oai-model", "fake-model", "--oai-force",
+                           "--oai-only", "models.list.*", "--oai-output", "out")
+    assert stopped.returncode == pytest.ExitCode.USAGE_ERROR, stopped.stdout[-2000:] + stopped.stderr[-2000:]
+    assert f"try --base-url {root}/v1 (--force runs anyway)" in stopped.stderr
+    assert forced.returncode in (0, 1), forced.stdout[-2000:] + forced.stderr[-2000:]
+    assert f"warning: GET {root}/models answered 404" in forced.stderr
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["checks"]
