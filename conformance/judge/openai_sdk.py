@@ -101,14 +101,20 @@ def _client(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any
 
 
 def _raised(exc: BaseException) -> str:
-    """'IndexError in _convert_initial_chunk_into_snapshot: ...': the SDK function that raised it."""
-    where = ""
+    """'IndexError in ChatCompletionStreamState._accumulate_chunk > _convert_initial_chunk_into_snapshot: ...'.
+
+    The SDK function that raised, after the innermost SDK method that called it (a class names the helper).
+    """
+    frames: list[str] = []
     tb: TracebackType | None = exc.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
         if "/openai/" in code.co_filename.replace("\\", "/"):
-            where = getattr(code, "co_qualname", code.co_name)
+            frames.append(getattr(code, "co_qualname", code.co_name))
         tb = tb.tb_next
+    where = frames[-1] if frames else ""
+    owner = next((f for f in reversed(frames[:-1]) if "." in f), None) if "." not in where else None
+    where = f"{owner} > {where}" if owner else where
     text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no message"
     return f"{type(exc).__name__}{f' in {where}' if where else ''}: {text}"
 
