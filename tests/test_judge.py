@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import openai
 import pytest
 
-from conformance import results
+from conformance import exitcodes, results
 from conformance.judge import openai_sdk, review
 from conformance.model import CheckResult, CheckSpec, Exchange, Outcome, Severity, Target, Wire
 from tests.fake import FakeServer
@@ -209,3 +212,18 @@ def test_results_record_the_sdk_version() -> None:
         complete=True, selection=None)
     assert doc["suite"]["judges"] == {"openai": openai.__version__}
     jsonschema.Draft202012Validator(results.results_schema()).validate(doc)
+
+
+def test_the_judgement_is_the_same_on_replay(tmp_path: Path) -> None:
+    """Replayed, the SDK reads the recorded bytes: the same failure, with no server running."""
+    def run(*args: str) -> dict[str, Any]:
+        proc = subprocess.run([sys.executable, "-m", "conformance", "run", *args, "--only", "stream.n.choices"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == exitcodes.FAILED, proc.stdout[-2000:] + proc.stderr[-2000:]
+        return {c["id"]: c for c in results.load(tmp_path / "reports" / "fk")["checks"]}
+
+    with FakeServer(deviations={"stream.n_choice_1_first"}) as srv:
+        live = run("--base-url", srv.base_url, "--model", "fake-model", "--name", "fk", "--record")
+    replayed = run("--replay", "cassettes/fk", "--output", "reports/fk")
+    assert live["stream.n.choices"]["reason"] == replayed["stream.n.choices"]["reason"]
+    assert "IndexError" in replayed["stream.n.choices"]["reason"]
