@@ -177,12 +177,16 @@ def test_a_milder_failure_the_sdk_cannot_read_breaks_clients() -> None:
         assert after.details["openai_sdk"]["overrides"]["severity"] == milder.value
 
 
-def test_a_failure_the_sdk_reads_fine_is_flagged_for_review() -> None:
-    """The suite calls the bytes broken, the official client copes: the disagreement is written down."""
-    after = review.review(_result(Outcome.FAIL, two_choices(first=0)))
-    assert after.outcome is Outcome.FAIL and after.details["openai_sdk"]["agrees"] is False
-    untouched = _result(Outcome.PASS, two_choices(first=0))
-    assert review.review(untouched) == untouched
+def test_a_client_breaking_failure_the_sdk_reads_fine_is_flagged_for_review() -> None:
+    """The suite says clients break, the official client copes: the disagreement is written down."""
+    for severity in (None, Severity.BREAKS_CLIENTS):
+        after = review.review(_result(Outcome.FAIL, two_choices(first=0), severity=severity))
+        assert after.outcome is Outcome.FAIL and after.details["openai_sdk"]["agrees"] is False
+    # A pass, a spec deviation or lax validation claims nothing about clients: nothing to flag.
+    for untouched in (_result(Outcome.PASS, two_choices(first=0)),
+                      _result(Outcome.FAIL, two_choices(first=0), severity=Severity.VIOLATES_SPEC),
+                      _result(Outcome.FAIL, two_choices(first=0), severity=Severity.LAX_VALIDATION)):
+        assert review.review(untouched) == untouched
 
 
 def test_each_answer_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
