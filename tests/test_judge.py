@@ -220,14 +220,15 @@ def test_results_record_the_sdk_version() -> None:
 
 def test_the_judgement_is_the_same_on_replay(tmp_path: Path) -> None:
     """Replayed, the SDK reads the recorded bytes: the same failure, with no server running."""
-    def run(*args: str) -> dict[str, Any]:
-        proc = subprocess.run([sys.executable, "-m", "conformance", "run", *args, "--only", "stream.n.choices"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    def run(out: str, *args: str) -> dict[str, Any]:
+        proc = subprocess.run([sys.executable, "-m", "conformance", "run", *args, "--only", "stream.n.choices",
+                               "--output", out], cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert proc.returncode == exitcodes.FAILED, proc.stdout[-2000:] + proc.stderr[-2000:]
-        return {c["id"]: c for c in results.load(tmp_path / "reports" / "fk")["checks"]}
+        return {c["id"]: c for c in results.load(tmp_path / out)["checks"]}
 
     with FakeServer(deviations={"stream.n_choice_1_first"}) as srv:
-        live = run("--base-url", srv.base_url, "--model", "fake-model", "--name", "fk", "--record")
-    replayed = run("--replay", "cassettes/fk", "--output", "reports/fk")
+        live = run("live", "--base-url", srv.base_url, "--model", "fake-model", "--name", "fk", "--record")
+    cassettes = next(p.parent for p in tmp_path.rglob("stream.n.choices.json"))  # wherever the recorder keeps them
+    replayed = run("replayed", "--replay", str(cassettes))
     assert live["stream.n.choices"]["reason"] == replayed["stream.n.choices"]["reason"]
     assert "IndexError" in replayed["stream.n.choices"]["reason"]
