@@ -1,5 +1,7 @@
-"""Prints what a run costs: requests, tokens and wall time, live on the fake server and replayed from
-every bundled recording (with the recorded run's own request and token counts).
+"""Prints what a run costs: requests and tokens, the wall time of a live run on the fake server, and for
+every bundled recording the time its replay took (reading files, not the server's time) beside the
+server time the recording measured (the sum of its stored latencies; recordings made before latencies
+were stored have none).
 
     python benchmarks/cost.py
 """
@@ -36,11 +38,18 @@ def main() -> None:
         for folder in bundled.recordings():
             secs, doc = _run(["--replay", str(folder)], Path(tmp) / folder.name)
             rows.append((f"{folder.name}, replayed", secs, doc))
-    print(f"{'run':<34} {'checks':>6} {'requests':>9} {'tokens':>8} {'seconds':>8}")
+    print(f"{'run':<34} {'checks':>6} {'requests':>9} {'tokens':>8} {'wall s':>7} {'replay s':>8} {'recorded s':>10}")
     for name, secs, doc in rows:
         u = doc["usage"]
-        print(f"{name:<34} {len(doc['checks']):>6} {u['requests']:>9} {u['total_tokens']:>8} {secs:>8.1f}")
-    print("(replayed rows: requests and tokens are those the recorded run spent against the real server)")
+        lat = (doc.get("recording") or {}).get("latencies") or {}
+        recorded = f"{lat['total_ms'] / 1000:.1f}" if lat.get("timed") else ("n/a" if doc.get("replay") else "")
+        wall, replay = ("", f"{secs:.1f}") if doc.get("replay") else (f"{secs:.1f}", "")
+        print(f"{name:<34} {len(doc['checks']):>6} {u['requests']:>9} {u['total_tokens']:>8} {wall:>7} {replay:>8} "
+              f"{recorded:>10}")
+    print("wall s: a live run, start to end. replay s: replaying a recording (reading files; no server involved).")
+    print("recorded s: the server time the recording measured, summed over its distinct exchanges (requests ran")
+    print("  concurrently when recorded, so this is not the recorded run's wall time); n/a: the recording predates")
+    print("  stored latencies. Replayed requests and tokens are those the recorded run spent against the real server.")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def _target(name: str, doc: dict[str, Any]) -> dict[str, Any]:
         "server": t.get("server", {}).get("version") or t.get("server", {}).get("server_header"),
         "finished_at": doc["finished_at"],
         "replay": doc.get("replay", False),
+        "recording": doc.get("recording"),
         "summary": doc["summary"],
         "usage": doc["usage"],
     }

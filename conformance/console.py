@@ -189,7 +189,9 @@ def header_lines(config: pytest.Config, checks: int, features: int) -> list[str]
     examples = props.examples or (EXPLORE_EXAMPLES if props.explore else DEFAULT_EXAMPLES)
     tokens = props.token_budget or (EXPLORE_TOKENS if props.explore else DEFAULT_TOKENS)
     concurrency = getattr(state, "concurrency", None) or config.getoption("--oai-concurrency", 1) or 1
-    mode = "replaying a recording, nothing sent" if state.run.replay else t.base_url
+    recorded_at = (getattr(state, "recorded", None) or {}).get("recorded_at")
+    mode = (f"replaying a recording made {recorded_at or 'at an unknown time'}, nothing sent" if state.run.replay
+            else t.base_url)
     return [
         f"{PREFIX} {t.name}: {mode}",
         f"  model {t.model}; server {server}",

@@ -17,6 +17,8 @@ from conformance.model import Exchange, Target, Wire
 MAX_EVIDENCE_CHARS = 20_000
 SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie"})
 REDACTED = "<redacted>"
+# Set by the replay transport on a response: the latency the recording stored (None: not stored).
+RECORDED_ELAPSED = "oai_conformance.recorded_elapsed_ms"
 
 
 class TransportError(Exception):
@@ -168,6 +170,10 @@ class Client:
                                  answered=answered) from exc
         except self.miss_errors as exc:
             raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
+        elapsed: float | None = (time.monotonic() - start) * 1000
+        if RECORDED_ELAPSED in resp.extensions:
+            # Replayed: how long the replay took says nothing about the server; what the recording measured does.
+            elapsed = resp.extensions[RECORDED_ELAPSED]
         wire = Wire(
             method=method,
             url=url,
@@ -177,9 +183,9 @@ class Client:
             reason=resp.reason_phrase,
             response_headers=tuple(resp.headers.multi_items()),
             response_body=raw,
+            elapsed_ms=elapsed,
         )
-        ex = self.from_wire(wire, stream=stream, json_body=json_body, headers=hdrs,
-                            elapsed_ms=(time.monotonic() - start) * 1000, read_times=read_times)
+        ex = self.from_wire(wire, stream=stream, json_body=json_body, headers=hdrs, read_times=read_times)
         self.usage.add(_sse_usage(ex.raw_body) if ex.raw_body is not None else
                        (ex.response_body.get("usage") if isinstance(ex.response_body, dict) else None))
         if self.tap is not None:
@@ -193,7 +199,6 @@ class Client:
         stream: bool,
         json_body: Any = None,
         headers: dict[str, str] | None = None,
-        elapsed_ms: float = 0.0,
         read_times: list[float] | None = None,
     ) -> Exchange:
         """The evidence form of an exchange: secrets redacted, the body parsed unless it is a stream."""
@@ -213,7 +218,7 @@ class Client:
             response_headers=_redact(dict(wire.response_headers), self._secrets),
             response_body=body,
             raw_body=text if body is None else None,
-            elapsed_ms=elapsed_ms,
+            elapsed_ms=wire.elapsed_ms,
             read_times_ms=tuple(round(t, 1) for t in read_times or ()),
             wire=wire,
         )

@@ -45,6 +45,8 @@ class Wire:
     reason: str
     response_headers: tuple[tuple[str, str], ...]
     response_body: bytes
+    # Milliseconds from sending to the last byte, as measured live (None: a recording that did not store it).
+    elapsed_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class Exchange:
     response_headers: dict[str, str]
     response_body: Any
     raw_body: str | None = None
-    elapsed_ms: float = 0.0
+    # Live: measured. Replayed: as recorded (None when the recording did not store latencies).
+    elapsed_ms: float | None = 0.0
     error: str | None = None
     # When each piece of the body arrived: tells real incremental delivery from one buffered write.
     read_times_ms: tuple[float, ...] = ()
@@ -79,7 +82,7 @@ class Exchange:
                 "headers": self.response_headers,
                 "body": self.response_body,
             },
-            "elapsed_ms": round(self.elapsed_ms, 1),
+            "elapsed_ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 1),
         }
         if self.raw_body is not None:
             out["response"]["raw"] = self.raw_body

@@ -37,8 +37,9 @@ class _State:
 
     def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any],
                  tape: Recorder | Replayer | None = None, concurrency: int = 1,
-                 fail_on: Severity = Severity.BREAKS_CLIENTS) -> None:
+                 fail_on: Severity = Severity.BREAKS_CLIENTS, recorded: dict[str, Any] | None = None) -> None:
         self.run = run
+        self.recorded = recorded
         self.fail_on = fail_on
         self.concurrency = concurrency
         self.scheduler: Scheduler | None = None
@@ -84,6 +85,7 @@ class _State:
             replay=self.run.replay,
             limits=self.run.limits.to_json(self.run.client.usage.to_json()),
             fail_on=self.fail_on,
+            recorded=self.recorded,
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
@@ -211,7 +213,8 @@ def pytest_configure(config: pytest.Config) -> None:
         })
     out = config.getoption("--oai-output")
     config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape,
-                                  workers, config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS)
+                                  workers, config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS,
+                                  recorded if replay_dir else None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -278,9 +281,15 @@ _RESULT = pytest.StashKey[CheckResult]()
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Attach the check's evidence to the pytest-html row."""
+    """Attach the check's evidence to the pytest-html row; skip locations name no folder of this machine."""
     outcome = yield
     report = outcome.get_result()
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        # pytest.skip() locates itself by absolute path (junit.xml, report.html): name it from the package up.
+        where, line, message = report.longrepr
+        root = Path(__file__).resolve().parent.parent
+        if Path(where).is_absolute() and Path(where).resolve().is_relative_to(root):
+            report.longrepr = (str(Path(where).resolve().relative_to(root)), line, message)
     result = item.stash.get(_RESULT, None)
     if result is None or report.when != ("setup" if result.outcome is Outcome.ERROR else "call"):
         return

@@ -47,6 +47,20 @@ def scrub_body(body: bytes, fields: frozenset[str]) -> bytes:
     return json.dumps(_scrub_json(doc, fields)).encode()
 
 
+def local_paths() -> list[tuple[bytes, bytes]]:
+    """Absolute paths of the recording machine that servers echo (tracebacks, model folders), and their stand-ins."""
+    home = str(Path.home()).rstrip("/")
+    # The home folder holds the targets home (~/.cache/oai-conformance/targets) and the user's name.
+    return [(home.encode() + b"/", b"~/")] if home not in ("", "/") else []
+
+
+def scrub_local_paths(body: bytes) -> bytes:
+    """Replace the recording machine's home folder in a response body: reports must not carry it."""
+    for path, stand_in in local_paths():
+        body = body.replace(path, stand_in)
+    return body
+
+
 class Secrets:
     """Which headers and JSON fields never reach the disk."""
 
@@ -116,8 +130,14 @@ class Recorder:
                 v = REDACTED
             if k.lower() not in _DROP_RESPONSE_HEADERS:
                 headers.setdefault(k, []).append(v)
-        body = scrub_body(w.response_body, self.secrets.fields)
-        return req, {"status": {"code": w.status, "message": w.reason}, "headers": headers, "body": {"string": body}}
+        body = scrub_local_paths(scrub_body(w.response_body, self.secrets.fields))
+        resp: dict[str, Any] = {"status": {"code": w.status, "message": w.reason}, "headers": headers,
+                                "body": {"string": body}}
+        if w.elapsed_ms is not None:
+            # vcrpy stores no timing: kept beside the response (vcrpy ignores the key) so a replay can show
+            # how long the server took, not how long reading a file took.
+            resp["elapsed_ms"] = round(w.elapsed_ms, 1)
+        return req, resp
 
     def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]],
               notes: dict[str, Any]) -> None:
@@ -179,6 +199,7 @@ def _wire(interaction: dict[str, Any]) -> Wire:
         reason=resp["status"].get("message") or "",
         response_headers=tuple((k, v) for k, vs in resp["headers"].items() for v in vs),
         response_body=(resp["body"]["string"] or "").encode(),
+        elapsed_ms=resp.get("elapsed_ms"),
     )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from conformance import scope
+from conformance.http import RECORDED_ELAPSED
 
 
 class CassetteMiss(Exception):
@@ -114,11 +115,14 @@ class ReplayTransport(httpx.BaseTransport):
 
 def _response(rec: dict[str, Any], request: httpx.Request) -> httpx.Response:
     message = rec["status"].get("message")
+    extensions: dict[str, Any] = {RECORDED_ELAPSED: rec.get("elapsed_ms")}
+    if message:
+        extensions["reason_phrase"] = message.encode("ascii", "replace")
     return httpx.Response(
         rec["status"]["code"],
         headers=_header_items(rec.get("headers", {})),
         # A stream, not content=: content would add a Content-Length the recording dropped.
         stream=httpx.ByteStream(_body(rec)),
-        extensions={"reason_phrase": message.encode("ascii", "replace")} if message else {},
+        extensions=extensions,
         request=request,
     )

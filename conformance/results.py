@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__, verdicts
+from conformance import __version__, provenance, verdicts
 from conformance.judge import openai_sdk
 from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.schemas import schema_dir
@@ -62,8 +62,9 @@ def build(
     replay: bool = False,
     limits: dict[str, Any] | None = None,
     fail_on: Severity = Severity.BREAKS_CLIENTS,
+    recorded: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the results document from a run's check results."""
+    """Assemble the results document from a run's check results (recorded: a replay's target.json)."""
     checks = [r.to_json() for r in results]
     return {
         "results_version": RESULTS_VERSION,
@@ -74,6 +75,8 @@ def build(
         "finished_at": now(),
         "complete": complete,
         "replay": replay,
+        # Replayed: started_at/finished_at are the replay's; this says when the answers were recorded.
+        **({"recording": provenance.build(recorded, checks)} if replay and recorded is not None else {}),
         "selection": selection,
         "usage": usage,
         **({"limits": limits} if limits is not None else {}),

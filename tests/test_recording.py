@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from conformance import exitcodes, results
+from conformance.recording import scrub_local_paths
 from tests.fake import FakeServer
 
 SECRET = "sk-recording-secret-0123456789"
@@ -136,3 +138,66 @@ def test_a_check_newer_than_the_recording_is_an_error_whatever_ran_before(tmp_pa
         newer = got["logprobs.request.no_unasked_alternatives"]
         assert newer["outcome"] == "error" and "newer than the recording" in newer["reason"]
         assert got["logprobs.request.without_top_logprobs"]["outcome"] == "pass"
+
+
+def _replay_subset(folder: Path, out: Path, cwd: Path) -> dict:
+    r = oai("run", "--replay", str(folder), "--output", str(out), "--only", "chat.response.*", cwd=cwd)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    doc = results.load(out)
+    jsonschema.validate(doc, results.results_schema())
+    return doc
+
+
+def test_replay_shows_when_and_against_what_it_was_recorded(recorded: Path, tmp_path: Path) -> None:
+    """A replayed report keeps its provenance: recorded_at and server version beside the replay's own time,
+    and each exchange's latency as the recording measured it, not the time reading the file took."""
+    folder = recorded / "oai-conformance-out" / "fk" / "cassettes"
+    target = json.loads((folder / "target.json").read_text())
+    doc = _replay_subset(folder, tmp_path / "out", recorded)
+    rec = doc["recording"]
+    assert rec["recorded_at"] == target["recorded_at"] and rec["server_version"] == "fake 1.0"
+    assert rec["latencies"]["timed"] == rec["latencies"]["exchanges"] > 0
+    stored = {i["response"]["elapsed_ms"] for p in folder.glob("chat.response.*.json")
+              for i in json.loads(p.read_text())["interactions"]}
+    shown = {e["elapsed_ms"] for c in doc["checks"] for e in c["evidence"]}
+    assert None not in stored and shown <= stored | {i["response"].get("elapsed_ms") for p in folder.glob("*.json")
+                                                     if p.stem != "target"
+                                                     for c in json.loads(p.read_text())["metadata"].get("cached", [])
+                                                     for i in [c["interaction"]]}
+    checklist = (tmp_path / "out" / "checklist.md").read_text()
+    assert "(server: fake 1.0)" in checklist and f"replayed; recorded {target['recorded_at']}" in checklist
+    assert "recorded latencies: median" in checklist
+
+
+def test_a_recording_without_latencies_says_so(recorded: Path, tmp_path: Path) -> None:
+    """Recordings made before latencies were stored replay with null elapsed_ms, and the reports say why."""
+    folder = tmp_path / "old"
+    subprocess.run(["cp", "-r", str(recorded / "oai-conformance-out" / "fk" / "cassettes"), str(folder)], check=True)
+    for f in folder.glob("*.json"):
+        data = json.loads(f.read_text())
+        for i in data.get("interactions", []) + [c["interaction"] for c in data.get("metadata", {}).get("cached", [])]:
+            i["response"].pop("elapsed_ms", None)
+        f.write_text(json.dumps(data))
+    doc = _replay_subset(folder, tmp_path / "out", tmp_path)
+    assert {e["elapsed_ms"] for c in doc["checks"] for e in c["evidence"]} == {None}
+    assert doc["recording"]["latencies"]["timed"] == 0
+    assert "no recorded latencies: the recording predates their storage" in (tmp_path / "out" / "checklist.md").read_text()
+
+
+def test_the_recording_machine_s_home_never_reaches_a_cassette(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Servers echo local paths (tracebacks, model folders): the recorder writes ~ for the home folder."""
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: Path("/home/ada")))
+    body = b'{"error": "File \\"/home/ada/.cache/oai-conformance/targets/x/venv/app.py\\", line 3", "root": "/home/adam"}'
+    assert scrub_local_paths(body) == body.replace(b"/home/ada/", b"~/")
+
+
+def test_bundled_reports_and_recordings_carry_no_absolute_local_path() -> None:
+    """Committed reports and cassettes name no folder of the machine they were made on."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for folder in ("reports", "cassettes"):
+        for f in (root / folder).rglob("*"):
+            if f.is_file() and f.suffix in (".json", ".md", ".html"):
+                text = f.read_text(encoding="utf-8", errors="replace")
+                found += [f"{f.relative_to(root)}: {p}" for p in ("/root/", "/home/", "/work/", "/tmp/") if p in text]
+    assert found == []

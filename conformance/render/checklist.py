@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance import provenance
 from conformance.catalog import ENDPOINT_ORDER
 from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
 
@@ -83,7 +84,8 @@ def render(doc: dict[str, Any]) -> str:
         "",
         f"Model `{t['model']}` at {t['base_url']} (server: {server}); "
         f"oai-conformance {doc['suite']['version']}, {doc['finished_at']}"
-        + (" (replayed)" if doc.get("replay") else "")
+        + (f" (replayed; {provenance.describe(doc['recording'])})" if doc.get("recording")
+           else " (replayed)" if doc.get("replay") else "")
         + ("" if doc.get("complete") else " (INCOMPLETE run)")
         + ".",
         f"Checks: {counts or 'none'}{_severities(doc)}. Generated from results.json, which holds the evidence "

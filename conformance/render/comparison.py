@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conformance import provenance
 from conformance.render.html import Raw, h
 from conformance.render.matrix import COLORS
 from conformance.verdicts import LEGEND, MARK
@@ -16,12 +17,19 @@ def _label(row: dict[str, Any]) -> str:
     return ("&nbsp;&nbsp;" if row["parent"] else "") + row["label"]
 
 
+def _replayed(t: dict[str, Any]) -> str:
+    """Replayed runs say when and against what their recording was made."""
+    if t.get("recording"):
+        return f" (replayed; {provenance.describe(t['recording'])})"
+    return " (replayed)" if t["replay"] else ""
+
+
 def markdown(matrix: dict[str, Any]) -> str:
     """One table per endpoint and kind; a cell is the verdict (details in comparison.html)."""
     names = [t["name"] for t in matrix["targets"]]
     lines = ["# OpenAI compatibility comparison", ""]
     lines += [f"- **{t['name']}**: model `{t['model']}`, server {t['server'] or 'unknown'}, "
-              f"{t['finished_at']}{' (replayed)' if t['replay'] else ''}" for t in matrix["targets"]]
+              f"{t['finished_at']}{_replayed(t)}" for t in matrix["targets"]]
     lines.append("")
     seen: set[tuple[str, str]] = set()
     for row in matrix["rows"]:
@@ -69,7 +77,7 @@ def html(matrix: dict[str, Any]) -> str:
     ]
     targets = h("ul", None, *(h("li", None, f"{t['name']}: model {t['model']}, server {t['server'] or 'unknown'}, "
                                             f"{t['usage']['requests']} requests, {t['usage']['total_tokens']} tokens, "
-                                            f"{t['finished_at']}" + (" (replayed)" if t["replay"] else ""))
+                                            f"{t['finished_at']}{_replayed(t)}")
                               for t in matrix["targets"]))
     legend = h("p", None, *(x for v in MARK for x in (h("b", None, MARK[v]), f": {LEGEND[v]}. ")))
     body = h("body", None, h("h1", None, "OpenAI compatibility comparison"), targets, legend,
