@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -225,7 +226,7 @@ class Ran:
     log: Path | None
 
 
-def run_pytest(argv: list[str], out: Path, *, passthrough: bool) -> Ran:
+def run_pytest(argv: list[str], out: Path, *, passthrough: bool, plugins: Sequence[object] = ()) -> Ran:
     """Run pytest in-process with the console; pytest's own output to out/pytest.log unless passed through."""
     import sys
     from contextlib import redirect_stderr, redirect_stdout
@@ -234,10 +235,10 @@ def run_pytest(argv: list[str], out: Path, *, passthrough: bool) -> Ran:
     # sys-level capture only: the console writes to the real stdout even while a check runs (heartbeats).
     argv = [*argv, "--capture=sys"]
     if passthrough:
-        return Ran(int(pytest.main(argv, plugins=[console])), console, None)
+        return Ran(int(pytest.main(argv, plugins=[console, *plugins])), console, None)
     log = out / "pytest.log"
     with log.open("w", encoding="utf-8") as fh, redirect_stdout(fh), redirect_stderr(fh):
-        code = int(pytest.main(argv, plugins=[console]))
+        code = int(pytest.main(argv, plugins=[console, *plugins]))
     return Ran(code, console, log)
 
 

@@ -48,6 +48,7 @@ def render_fragment(doc: dict[str, Any]) -> str:
         f"{t['name']}: model {t['model']} at {t['base_url']}; {u['requests']} requests, "
         f"{u['total_tokens']} tokens; outcomes "
         + ", ".join(f"{k} {v}" for k, v in doc["summary"].items() if v)
+        + ("" if doc.get("complete", True) else "; INCOMPLETE run (interrupted): checks not run are missing")
     )
     return "".join(
         str(x)
