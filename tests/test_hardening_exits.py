@@ -123,10 +123,11 @@ def test_second_run_into_the_same_folder_refuses(tmp_path: Path) -> None:
 
 def test_sigterm_writes_partial_outputs_marked_incomplete(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with FakeServer(stream_delay=0.05) as fake:
+    # Slow streams, one check at a time: the run is still going when SIGTERM comes.
+    with FakeServer(stream_delay=0.3) as fake:
         host = fake.base_url.split("//")[1].split("/")[0]
         proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", fake.base_url,
-                                 "--model", fake.model, "--output", str(out)], cwd=tmp_path,
+                                 "--model", fake.model, "--concurrency", "1", "--output", str(out)], cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while not (out / "results.json").exists() and time.monotonic() < deadline:
