@@ -6,6 +6,7 @@ import dataclasses
 import math
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from conformance.model import CheckResult, Exchange
 
 # Marks a recorded body that was cut at --max-body, so its replay ends in the same error.
 CLIPPED_HEADER = "X-Oai-Conformance-Clipped"
+# How much of an oversized body a recording keeps: enough to see what it was (the mark replays the error).
+RECORDED_CLIP_BYTES = 64 * 1024
 # Evidence keeps enough of a body to judge it by hand without bloating results.json.
 MAX_EVIDENCE_CHARS = 20_000
 MAX_EVIDENCE_ITEMS = 200
@@ -115,20 +118,55 @@ class Body:
     clipped: bool
 
 
+# zlib window bits by Content-Encoding: decoded here, with a cap on every step's output.
+_ZLIB_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _bounded_zlib(raw: Iterator[bytes], wbits: int, limit: int) -> Iterator[bytes]:
+    """Decompress, never producing more than limit + 1 bytes in all (httpx's decoder inflates a whole
+    network chunk at once: 64 KiB of a gzip bomb is 64 MiB)."""
+    d = zlib.decompressobj(wbits)
+    room = limit + 1
+    for chunk in raw:
+        data = chunk
+        while data and room > 0:
+            out = d.decompress(data, room)
+            room -= len(out)
+            data = d.unconsumed_tail
+            if out:
+                yield out
+        if room <= 0:
+            return
+
+
+def _decoded(resp: httpx.Response, max_bytes: int) -> Iterator[bytes]:
+    if resp.is_stream_consumed:  # built in memory (httpx.Response(content=...)): already read and decoded
+        return iter((resp.content,))
+    encoding = resp.headers.get("content-encoding", "").strip().lower()
+    wbits = _ZLIB_WBITS.get(encoding)
+    if wbits is None:
+        return resp.iter_bytes()  # identity, or an encoding httpx decodes (br, zstd): counted after it
+    return _bounded_zlib(resp.iter_raw(), wbits, max_bytes)
+
+
 def read_body(resp: httpx.Response, max_bytes: int, start: float) -> Body:
     """Read at most max_bytes decoded bytes; a longer body is cut there and marked clipped."""
     parts: list[bytes] = []
     times: list[float] = []
     size = 0
     clipped = False
-    for chunk in resp.iter_bytes():
-        times.append((time.monotonic() - start) * 1000)
-        if size + len(chunk) > max_bytes:
-            parts.append(chunk[: max_bytes - size])
-            clipped = True
-            break
-        parts.append(chunk)
-        size += len(chunk)
+    try:
+        chunks = _decoded(resp, max_bytes)
+        for chunk in chunks:
+            times.append((time.monotonic() - start) * 1000)
+            if size + len(chunk) > max_bytes:
+                parts.append(chunk[: max_bytes - size])
+                clipped = True
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"cannot decode the {resp.headers.get('content-encoding')} body: {exc}") from exc
     return Body(b"".join(parts), tuple(times[:1000]), clipped)
 
 

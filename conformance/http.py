@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -188,9 +189,9 @@ class Client:
             response_body=raw,
         )
         if cap is not None:
-            # Recorded clipped and marked, so the replay ends in this same error.
+            # Recorded short and marked, so the replay ends in this same error without megabytes on disk.
             if self.tap is not None:
-                self.tap(wire)
+                self.tap(dataclasses.replace(wire, response_body=raw[: bounds.RECORDED_CLIP_BYTES]))
             raise ResponseTooLarge(self._where(f"response larger than {cap} bytes "
                                                "(--max-body; counted after decompression)", method, url),
                                    answered=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance import exitcodes
@@ -89,3 +92,32 @@ def test_oversized_answer_is_an_error_recorded_clipped_and_replayed_alike(tmp_pa
     assert r2.returncode == exitcodes.NOT_JUDGED, r2.stdout + r2.stderr
     replayed = json.loads((tmp_path / "replayed" / "results.json").read_text())
     assert [(c["id"], c["outcome"]) for c in replayed["checks"]] == [(c["id"], c["outcome"]) for c in live["checks"]]
+
+
+class _Chunks(httpx.SyncByteStream):
+    """A body that arrives in network-sized pieces, as from a socket (content= would be read at once)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i in range(0, len(self.body), 65536):
+            yield self.body[i:i + 65536]
+
+
+def _gzip_client(body: bytes, max_body: int = MAX) -> Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                              stream=_Chunks(body))
+
+    return Client(Target("http://127.0.0.1:8100/v1", "fake-model", "t", max_body=max_body),
+                  transport=httpx.MockTransport(answer))
+
+
+def test_gzip_answers_are_decoded_by_the_bounded_decoder() -> None:
+    ex = _gzip_client(gzip.compress(b'{"object": "list", "data": []}')).send("GET", "/models")
+    assert ex.response_body == {"object": "list", "data": []}
+    with pytest.raises(ResponseTooLarge):
+        _gzip_client(gzip.compress(b'{"x": "' + b"0" * (MAX * 4) + b'"}')).send("GET", "/models")
+    with pytest.raises(TransportError, match="cannot decode"):
+        _gzip_client(b"\x1f\x8b\x08\x00not gzip at all").send("GET", "/models")

@@ -25,6 +25,13 @@ def test_sse_bom_and_event_only_blocks_are_legal() -> None:
     assert s.chunks == ({"a": 1},) and s.done
 
 
+def test_invalid_utf8_in_a_stream_is_replaced_and_framing_judged_apart() -> None:
+    raw = b'data: {"a": "caf\xe9"}\n\ndata: [DONE]\n\n'.decode("utf-8", errors="replace")
+    s = sse.parse(raw)
+    assert s.ok, s.problems
+    assert s.chunks == ({"a": "caf\ufffd"},)
+
+
 def test_sse_bom_and_pings_are_not_framing_failures_of_the_suite() -> None:
     # The suite's own reader follows the WHATWG algorithm; the official SDK, the second judge, does not
     # (it drops the chunk after a BOM and crashes on a data-less "event: ping"), and says so itself.
