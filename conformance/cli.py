@@ -159,6 +159,8 @@ def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: 
     import pytest
 
     code = ran.code
+    for warning in sink.warnings:
+        print(f"oai-conformance: {warning}", file=sys.stderr)
     if code == pytest.ExitCode.USAGE_ERROR:
         if ran.console.wrong_target:
             print(f"oai-conformance: {ran.console.wrong_target} (--force runs anyway)", file=sys.stderr)

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import pytest
 
+from conformance.model import public_url
 from conformance.properties.spec import DEFAULT_EXAMPLES, DEFAULT_TOKENS, EXPLORE_EXAMPLES, EXPLORE_TOKENS
 
 HEARTBEAT_S = 15.0  # silence longer than this says which checks are still waiting for the server
@@ -190,7 +191,7 @@ def header_lines(config: pytest.Config, checks: int, features: int) -> list[str]
     examples = props.examples or (EXPLORE_EXAMPLES if props.explore else DEFAULT_EXAMPLES)
     tokens = props.token_budget or (EXPLORE_TOKENS if props.explore else DEFAULT_TOKENS)
     concurrency = getattr(state, "concurrency", None) or config.getoption("--oai-concurrency", 1) or 1
-    mode = "replaying a recording, nothing sent" if state.run.replay else t.base_url
+    mode = "replaying a recording, nothing sent" if state.run.replay else public_url(t.base_url)
     return [
         f"{PREFIX} {t.name}: {mode}",
         f"  model {t.model}; server {server}",

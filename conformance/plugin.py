@@ -206,9 +206,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if replay_dir and recorded.get("suite_version") != __version__:
         warning = (f"warning: {replay_dir} was recorded by oai-conformance {recorded.get('suite_version', '?')}, "
                    f"this is {__version__}: checks changed since may give other verdicts or miss the recording")
-        print(f"oai-conformance: {warning}", file=sys.stderr)
         if sink is not None:
-            sink.warnings.append(warning)
+            sink.warnings.append(warning)  # the command prints it (pytest's own output may go to a log)
+        else:
+            print(f"oai-conformance: {warning}", file=sys.stderr)
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             found = probe(client)
