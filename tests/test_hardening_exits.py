@@ -177,9 +177,11 @@ def test_interrupt_before_any_check_prints_no_summary(tmp_path: Path) -> None:
     out.mkdir()
     (out / "results.json").write_text('{"stale": true}')
     with hostile("drip-headers", drip=0.5) as url:
+        # SIG_DFL: a shell's background job ignores SIGINT, and the child would inherit that.
         proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", url, "--model", "fake-model",
                                  "--timeout", "30", "--output", str(out)], cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while not url.requests and time.monotonic() < deadline:
             time.sleep(0.1)
