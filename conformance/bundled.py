@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from conformance import compare, results
+from conformance import compare, exitcodes, results
 from conformance.recording import TARGET_FILE
 from conformance.render import comparison
 
@@ -41,9 +41,27 @@ def write_comparison(docs: list[dict[str, Any]], out: Path) -> list[Path]:
     return paths
 
 
-def _replay_group(folders: list[Path], out: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:
+def _replay_group(folders: list[Path], out: Path, extra: list[str],
+                  children: list[subprocess.Popen[str]]) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "conformance.bundled", str(out), *map(str, folders), "--", *extra]
-    return subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children.append(proc)
+    stdout, stderr = proc.communicate()
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def _stop(children: list[subprocess.Popen[str]]) -> None:
+    """Stop the children the way this process was stopped, so they write their partial results, and wait."""
+    # SIGTERM reaches only us (Ctrl-C reaches the whole process group): pass it on, never leave one running.
+    for proc in children:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in children:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -54,18 +72,24 @@ def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str
     # a replay's cost, so it is paid once per process rather than once per recording.
     n = max(1, min(len(folders), os.cpu_count() or 1))
     groups = [folders[i::n] for i in range(n)]
+    children: list[subprocess.Popen[str]] = []
     with ThreadPoolExecutor(max_workers=n) as pool:
-        procs = {id(g): pool.submit(_replay_group, g, out, extra or []) for g in groups}
+        procs = {id(g): pool.submit(_replay_group, g, out, extra or [], children) for g in groups}
         ends = {f: procs[id(g)] for g in groups for f in g}
-        for folder in folders:
-            proc, dest = ends[folder].result(), out / folder.name
-            if not (dest / "results.json").exists():
-                problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): {proc.stderr[-500:]}")
-                continue
-            doc = results.load(dest)
-            docs.append(doc)
-            print(f"  {folder.name}: " + ", ".join(f"{n} {k}" for k, n in doc["summary"].items() if n)
-                  + f" -> {dest / 'checklist.md'}")
+        try:
+            for folder in folders:
+                proc, dest = ends[folder].result(), out / folder.name
+                if not (dest / "results.json").exists():
+                    problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): "
+                                    f"{proc.stderr[-500:]}")
+                    continue
+                doc = results.load(dest)
+                docs.append(doc)
+                print(f"  {folder.name}: " + ", ".join(f"{n} {k}" for k, n in doc["summary"].items() if n)
+                      + f" -> {dest / 'checklist.md'}")
+        except BaseException:
+            _stop(children)
+            raise
     return docs, problems
 
 
@@ -76,7 +100,9 @@ def _replay_here(argv: list[str]) -> int:
     cut = argv.index("--") if "--" in argv else len(argv)
     out, folders, extra = Path(argv[0]), argv[1:cut], argv[cut + 1:]
     for folder in folders:
-        cli.main(["run", "--replay", folder, "--output", str(out / Path(folder).name), *extra])
+        code = cli.main(["run", "--replay", folder, "--output", str(out / Path(folder).name), *extra])
+        if code in (exitcodes.INTERRUPTED, exitcodes.TERMINATED):
+            return code  # stopped: the rest is not replayed
     return 0
 
 

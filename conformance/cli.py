@@ -7,8 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, console, exitcodes, limits_report, options, outputs, recording
+from conformance import (
+    __version__, baseline, bundled, console, exitcodes, guard, limits_report, options, outputs, recording,
+)
 from conformance.config import ConfigError, Settings, build_target
+from conformance.sink import Sink
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +70,12 @@ def replay_bundled(args: argparse.Namespace) -> int:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     print(f"oai-conformance: no target given: replaying {len(folders)} bundled recordings of real servers")
-    docs, problems = bundled.replay_all(out, ["--only", args.only] if args.only else None)
+    try:
+        with guard.terminate_as_interrupt() as terminated:
+            docs, problems = bundled.replay_all(out, ["--only", args.only] if args.only else None)
+    except KeyboardInterrupt:
+        print("oai-conformance: interrupted; the replays written so far are marked incomplete", file=sys.stderr)
+        return exitcodes.TERMINATED if terminated() else exitcodes.INTERRUPTED
     for p in problems:
         print(f"oai-conformance: {p}", file=sys.stderr)
     if docs:
@@ -100,8 +108,6 @@ def compare_cmd(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the suite against one target and write its reports."""
-    import pytest
-
     if args.only and not _selected(args.only):
         # Before any request and any file: a typo in --only must not cost a run, nor overwrite a report.
         print(f"oai-conformance: --only {args.only!r} matches no check id or feature name "
@@ -115,10 +121,8 @@ def run(args: argparse.Namespace) -> int:
             return exitcodes.USAGE
         return replay_bundled(args)
 
-    from conformance import results
-
     settings = Settings(args.base_url, args.model, args.embedding_model, args.api_key_env, args.name,
-                        args.timeout, args.target_file)
+                        args.timeout, args.target_file, args.max_body)
     try:
         name = _target_name(args, settings)
         base_doc = _load_baseline(args.baseline)
@@ -134,30 +138,58 @@ def run(args: argparse.Namespace) -> int:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     args.name = name
-    ran = console.run_pytest(_pytest_args(args, out), out, passthrough=args.verbose or args.pytest_output)
-    code = ran.code
-    if code == exitcodes.UNREACHABLE:
-        print(f"oai-conformance: {ran.console.unreachable or 'the target did not answer'}", file=sys.stderr)
-        return exitcodes.UNREACHABLE
-    if code == pytest.ExitCode.USAGE_ERROR and ran.console.wrong_target:
-        print(f"oai-conformance: {ran.console.wrong_target} (--force runs anyway)", file=sys.stderr)
+    sink = Sink()
+    try:
+        with guard.folder_lock(out), guard.terminate_as_interrupt() as terminated:
+            ran = console.run_pytest(_pytest_args(args, out), out, passthrough=args.verbose or args.pytest_output,
+                                     plugins=[sink])
+    except guard.Busy as exc:
+        print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR) or not (out / "results.json").exists():
-        print(f"oai-conformance: pytest could not run the suite (exit {int(code)})", file=sys.stderr)
-        if console.pytest_problem(ran):
-            print(console.pytest_problem(ran), file=sys.stderr)
-        return exitcodes.USAGE if code == pytest.ExitCode.USAGE_ERROR else exitcodes.NOT_JUDGED
-    doc = results.load(out / "results.json")
+    code = _exit_code(ran, sink, base_doc, terminated())
+    if sink.doc is not None:
+        print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
+              f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
+              f"exit {code}")
+    return code
+
+
+def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: bool) -> int:
+    """The exit code, from this run's own results in memory (never from files another run may have written)."""
+    import pytest
+
+    code = ran.code
+    for warning in sink.warnings:
+        print(f"oai-conformance: {warning}", file=sys.stderr)
+    if code == pytest.ExitCode.USAGE_ERROR:
+        if ran.console.wrong_target:
+            print(f"oai-conformance: {ran.console.wrong_target} (--force runs anyway)", file=sys.stderr)
+        else:
+            print(console.pytest_problem(ran) or "oai-conformance: pytest refused the arguments", file=sys.stderr)
+        return exitcodes.USAGE
+    if sink.unreachable is not None:
+        print(f"oai-conformance: {ran.console.unreachable or sink.unreachable}", file=sys.stderr)
+        return exitcodes.UNREACHABLE
+    stopped = exitcodes.TERMINATED if terminated else exitcodes.INTERRUPTED
+    if sink.doc is None:
+        if code == pytest.ExitCode.INTERRUPTED:
+            print("oai-conformance: interrupted before any check ran; nothing was written", file=sys.stderr)
+            return stopped
+        print(f"oai-conformance: internal error (pytest exit {int(code)}): a bug in oai-conformance, not in the "
+              "target; please report it with this:", file=sys.stderr)
+        print(console.pytest_problem(ran), file=sys.stderr)
+        return exitcodes.INTERNAL
+    doc = sink.doc
     print("\n".join(console.summary_lines(doc, limits_report.lines(doc))))
     if code == pytest.ExitCode.INTERRUPTED:
-        code = exitcodes.INTERRUPTED
-    else:
-        ended = limits_report.exit_code(doc)
-        code = ended if ended is not None else _verdict(doc, base_doc)
-    print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
-          f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
-          f"exit {code}")
-    return code
+        return stopped
+    if code == pytest.ExitCode.INTERNAL_ERROR:
+        print("oai-conformance: internal error after the checks ran: a bug in oai-conformance; please report it "
+              "with this:", file=sys.stderr)
+        print(console.pytest_problem(ran), file=sys.stderr)
+        return exitcodes.INTERNAL
+    ended = limits_report.exit_code(doc)
+    return ended if ended is not None else _verdict(doc, base_doc)
 
 
 def _verdict(doc: dict, base_doc: dict | None) -> int:
@@ -196,9 +228,14 @@ def _load_baseline(path: str | None) -> dict | None:
     if path is None:
         return None
     try:
-        return results.load(Path(path))
-    except (OSError, ValueError) as exc:
+        doc = results.load(Path(path))
+    except (OSError, ValueError, RecursionError) as exc:
         raise ConfigError(f"cannot read baseline {path}: {exc}") from None
+    # Checked before the first request: "{}" or another document would read as "nothing got worse".
+    problem = results.invalid(doc)
+    if problem:
+        raise ConfigError(f"baseline {path} is not a results file of oai-conformance: {problem}")
+    return doc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.model import Target
+from conformance.model import DEFAULT_MAX_BODY, Target
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,10 +26,14 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "api_key_env": ((str,), "a string"),
     "timeout": ((int, float), "a number of seconds"),
     "headers": ((dict,), "a table of strings"),
+    "public_headers": ((list,), "a list of header names"),
+    "max_body": ((int,), "a whole number of bytes"),
     "require": ((list,), "a list of feature or field names"),
     "concurrency": ((int,), "a whole number of at least 1"),
 }
 DEFAULT_CONCURRENCY = 4
+# A reproducer prints "$NAME": anything but a plain variable name would run as shell code when pasted.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(Exception):
@@ -46,6 +51,28 @@ class Settings:
     name: str | None = None
     timeout: float | None = None
     target_file: str | None = None
+    max_body: int | None = None
+
+
+def check_timeout(value: object) -> float:
+    """A timeout in seconds: a finite number above zero (0, nan and inf are refused, not reinterpreted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"timeout must be a finite number of seconds above 0, got {value!r}")
+    return float(value)
+
+
+def check_env_name(value: object) -> str:
+    """An environment variable name a shell reads as one plain variable."""
+    if not isinstance(value, str) or not ENV_NAME.fullmatch(value):
+        raise ConfigError(f"api_key_env must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got {value!r}")
+    return value
+
+
+def check_max_body(value: object) -> int:
+    """A body size cap in bytes: a whole number of at least 1 KiB."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise ConfigError(f"max_body must be a whole number of bytes, at least 1024, got {value!r}")
+    return value
 
 
 def read_target_file(path: str) -> dict[str, Any]:
@@ -75,7 +102,8 @@ def read_target_file(path: str) -> dict[str, Any]:
 
 def default_name(base_url: str) -> str:
     """A folder-safe name derived from the base URL."""
-    host = re.sub(r"^https?://", "", base_url).split("/")[0]
+    # Never the user:password@ part: the name is written everywhere, folder names included.
+    host = re.sub(r"^https?://", "", base_url).split("/")[0].rsplit("@", 1)[-1]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-") or "target"
 
 
@@ -90,13 +118,16 @@ def build_target(s: Settings) -> Target:
         raise ConfigError(f"--base-url must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
     if not model:
         raise ConfigError("no model: give --model (the id the server serves, see GET /v1/models)")
-    timeout = s.timeout or file_vals.get("timeout") or 60.0
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    key_env = s.api_key_env or file_vals.get("api_key_env") or DEFAULT_KEY_ENV
+    timeout = check_timeout(next((t for t in (s.timeout, file_vals.get("timeout")) if t is not None), 60.0))
+    key_env = check_env_name(s.api_key_env or file_vals.get("api_key_env") or DEFAULT_KEY_ENV)
+    max_body = check_max_body(next((m for m in (s.max_body, file_vals.get("max_body")) if m is not None),
+                                   DEFAULT_MAX_BODY))
     headers = file_vals.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError("target file: headers must be a table of strings")
+    public = file_vals.get("public_headers", [])
+    if not isinstance(public, list) or not all(isinstance(h, str) for h in public):
+        raise ConfigError("target file: public_headers must be a list of header names")
     return Target(
         base_url=str(base_url).rstrip("/"),
         model=str(model),
@@ -104,8 +135,10 @@ def build_target(s: Settings) -> Target:
         embedding_model=s.embedding_model or file_vals.get("embedding_model"),
         api_key_env=key_env,
         api_key=os.environ.get(key_env) or None,
-        timeout_s=float(timeout),
+        timeout_s=timeout,
         extra_headers=dict(headers),
+        public_headers=tuple(public),
+        max_body=max_body,
     )
 
 

@@ -11,12 +11,14 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
 
+from conformance.model import public_url
 from conformance.properties.spec import DEFAULT_EXAMPLES, DEFAULT_TOKENS, EXPLORE_EXAMPLES, EXPLORE_TOKENS
 
 HEARTBEAT_S = 15.0  # silence longer than this says which checks are still waiting for the server
@@ -191,7 +193,7 @@ def header_lines(config: pytest.Config, checks: int, features: int) -> list[str]
     concurrency = getattr(state, "concurrency", None) or config.getoption("--oai-concurrency", 1) or 1
     recorded_at = (getattr(state, "recorded", None) or {}).get("recorded_at")
     mode = (f"replaying a recording made {recorded_at or 'at an unknown time'}, nothing sent" if state.run.replay
-            else t.base_url)
+            else public_url(t.base_url))
     return [
         f"{PREFIX} {t.name}: {mode}",
         f"  model {t.model}; server {server}",
@@ -227,7 +229,7 @@ class Ran:
     log: Path | None
 
 
-def run_pytest(argv: list[str], out: Path, *, passthrough: bool) -> Ran:
+def run_pytest(argv: list[str], out: Path, *, passthrough: bool, plugins: Sequence[object] = ()) -> Ran:
     """Run pytest in-process with the console; pytest's own output to out/pytest.log unless passed through."""
     import sys
     from contextlib import redirect_stderr, redirect_stdout
@@ -236,10 +238,10 @@ def run_pytest(argv: list[str], out: Path, *, passthrough: bool) -> Ran:
     # sys-level capture only: the console writes to the real stdout even while a check runs (heartbeats).
     argv = [*argv, "--capture=sys"]
     if passthrough:
-        return Ran(int(pytest.main(argv, plugins=[console])), console, None)
+        return Ran(int(pytest.main(argv, plugins=[console, *plugins])), console, None)
     log = out / "pytest.log"
     with log.open("w", encoding="utf-8") as fh, redirect_stdout(fh), redirect_stderr(fh):
-        code = int(pytest.main(argv, plugins=[console]))
+        code = int(pytest.main(argv, plugins=[console, *plugins]))
     return Ran(code, console, log)
 
 

@@ -8,8 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import sse, validate
-from conformance.http import Client, ReplayMiss, TransportError
+from conformance import edges, sse, validate
+from conformance.http import BodyCut, Client, ReplayMiss, TransportError
 from conformance.limits import Limits, RateLimited, Refused, send_within
 from conformance.model import CheckSpec, Exchange, Target
 from conformance.sharing import SharedCache
@@ -114,9 +114,16 @@ class CheckContext:
         key = _key(method, path, body if content is None else content.decode("latin-1"), stream, auth, headers)
 
         def once() -> Exchange:
-            return self.run.client.send(
-                method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream
-            )
+            send = self.run.client.send
+            try:
+                return send(method, path, json_body=body, content=content, headers=headers, auth=auth, stream=stream)
+            except BodyCut:
+                # Once may be the network; twice in a row on the same request is the server.
+                try:
+                    return send(method, path, json_body=body, content=content, headers=headers, auth=auth,
+                                stream=stream)
+                except BodyCut as exc:
+                    raise Fail(f"the server closed the connection mid-body twice in a row: {exc}") from exc
 
         def send() -> Exchange:
             kind = f"{'streamed ' if stream else ''}{method} {path}"
@@ -137,11 +144,15 @@ class CheckContext:
 
         # Shared: sent once per run; a check asking for one in flight waits for it.
         ex, shared = self.run.cache.fetch(key, send) if cache else (send(), False)
+        if not edges.cacheable(ex):
+            self.run.cache.discard(key)  # a large answer costs less to send again than to hold all run
         if shared and self.run.recorder is not None:
             # Served from the run cache: the check still used it, so its cassette keeps it too (apart
             # from the exchanges it sent, so that replay answers them in the same order).
             self.run.recorder.add_cached(key, stream, ex.wire)
         self.evidence.append(ex)
+        if (page := edges.gateway_page(ex)) is not None:
+            raise edges.GatewayPage(page)
         return ex
 
     def chat_body(self, **fields: Any) -> dict[str, Any]:
@@ -166,6 +177,8 @@ class CheckContext:
         if 200 <= status < 300:
             if ex.response_body is None and ex.raw_body is not None:
                 return ex.raw_body
+            if (note := edges.json_type_deviation(ex)) is not None and note not in self.deviations:
+                self.deviations.append(note)
             if not isinstance(ex.response_body, dict):
                 raise Fail(f"{what}: 2xx answer is not a JSON object: {str(ex.response_body)[:200]!r}")
             return ex.response_body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -11,12 +12,11 @@ from typing import Any
 
 import httpx
 
-from conformance.model import Exchange, Target, Wire
+from conformance import bounds, redact
+from conformance.model import Exchange, Target, Wire, public_url
 
-# Evidence keeps enough of a body to judge it by hand without bloating results.json.
-MAX_EVIDENCE_CHARS = 20_000
-SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie"})
-REDACTED = "<redacted>"
+SECRET_HEADERS = redact.ALWAYS_SECRET_HEADERS
+REDACTED = redact.REDACTED
 # Set by the replay transport on a response: the latency the recording stored (None: not stored).
 RECORDED_ELAPSED = "oai_conformance.recorded_elapsed_ms"
 
@@ -27,6 +27,14 @@ class TransportError(Exception):
     def __init__(self, message: str, *, answered: bool = False) -> None:
         super().__init__(message)
         self.answered = answered  # a status line came before the failure (a stalled body, not silence)
+
+
+class ResponseTooLarge(TransportError):
+    """The body grew past --max-body (counted after decompression); it was cut there."""
+
+
+class BodyCut(TransportError):
+    """The server sent the status and headers, then closed the connection before the body was complete."""
 
 
 class ReplayMiss(Exception):
@@ -65,21 +73,12 @@ class Usage:
         }
 
 
-def _redact(headers: dict[str, str], secrets: frozenset[str]) -> dict[str, str]:
-    return {k: (REDACTED if k.lower() in secrets else v) for k, v in headers.items()}
-
-
-def _clip(text: str) -> str:
-    if len(text) <= MAX_EVIDENCE_CHARS:
-        return text
-    return text[:MAX_EVIDENCE_CHARS] + f"... [{len(text) - MAX_EVIDENCE_CHARS} more characters]"
-
-
 def _decode(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
-        return _clip(text)
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's stack; judged as the text it is.
+        return bounds.clip_text(text)
 
 
 def _sse_usage(raw: str) -> Any:
@@ -103,11 +102,12 @@ class Client:
     def __init__(self, target: Target, *, transport: httpx.BaseTransport | None = None) -> None:
         self.target = target
         self.usage = Usage()
-        self._secrets = SECRET_HEADERS | {h.lower() for h in target.extra_headers if "key" in h.lower()}
-        # Connect fast-fails a dead server; read bounds a silent one; the stream deadline below
-        # bounds a server that drips bytes forever.
+        self.redactor = redact.for_target(target)
+        # Connect fast-fails a dead server; every request also has one deadline (bounds.deadline) from
+        # connect to its last byte, so a server that drips bytes (headers included) is bounded too.
         timeout = httpx.Timeout(target.timeout_s, connect=min(10.0, target.timeout_s))
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
+        bounds.bound_client(self._http)
         # Set by the replayer: the exceptions that mean "not in the recording".
         self.miss_errors: tuple[type[BaseException], ...] = ()
         # Set by the recorder: sees the exact bytes of every exchange that went over the wire.
@@ -154,22 +154,31 @@ class Client:
         try:
             req = self._http.build_request(method, url, content=content, headers=hdrs)
             try:
-                resp = self._http.send(req, stream=True)
+                with bounds.deadline(self.target.timeout_s):
+                    resp = self._http.send(req, stream=True)
             except (httpx.RemoteProtocolError, httpx.ReadError):
                 # A keep-alive connection the server had already closed or reset: nothing was answered,
                 # so resend once on a fresh connection, as the official SDKs do.
                 start = time.monotonic()
-                resp = self._http.send(req, stream=True)
+                with bounds.deadline(self.target.timeout_s):
+                    resp = self._http.send(req, stream=True)
             answered = True  # the status line and headers are in: what fails now is the body
             try:
-                raw, read_times = self._read(resp, start)
+                with bounds.deadline(self.target.timeout_s - (time.monotonic() - start)):
+                    body = bounds.read_body(resp, self.target.max_body, start)
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                raise BodyCut(self._where(f"connection closed mid-body after {resp.status_code}: {exc}",
+                                          method, url), answered=True) from exc
             finally:
                 resp.close()
         except httpx.HTTPError as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc or 'no detail'} ({method} {url})",
+            raise TransportError(self._where(f"{type(exc).__name__}: {exc or 'no detail'}", method, url),
                                  answered=answered) from exc
         except self.miss_errors as exc:
             raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
+        raw, read_times = body.data, list(body.read_times_ms)
+        # A replayed body cut when it was recorded says so in a header, with the cap of that run.
+        cap = resp.headers.get(bounds.CLIPPED_HEADER) or (str(self.target.max_body) if body.clipped else None)
         elapsed: float | None = (time.monotonic() - start) * 1000
         if RECORDED_ELAPSED in resp.extensions:
             # Replayed: how long the replay took says nothing about the server; what the recording measured does.
@@ -181,16 +190,28 @@ class Client:
             request_body=content or b"",
             status=resp.status_code,
             reason=resp.reason_phrase,
-            response_headers=tuple(resp.headers.multi_items()),
+            response_headers=tuple(resp.headers.multi_items())
+            + (((bounds.CLIPPED_HEADER, str(self.target.max_body)),) if body.clipped else ()),
             response_body=raw,
             elapsed_ms=elapsed,
         )
+        if cap is not None:
+            # Recorded short and marked, so the replay ends in this same error without megabytes on disk.
+            if self.tap is not None:
+                self.tap(dataclasses.replace(wire, response_body=raw[: bounds.RECORDED_CLIP_BYTES]))
+            raise ResponseTooLarge(self._where(f"response larger than {cap} bytes "
+                                               "(--max-body; counted after decompression)", method, url),
+                                   answered=True)
         ex = self.from_wire(wire, stream=stream, json_body=json_body, headers=hdrs, read_times=read_times)
         self.usage.add(_sse_usage(ex.raw_body) if ex.raw_body is not None else
                        (ex.response_body.get("usage") if isinstance(ex.response_body, dict) else None))
         if self.tap is not None:
             self.tap(wire)
         return ex
+
+    def _where(self, what: str, method: str, url: str) -> str:
+        """An error message naming the request, with nothing secret in it."""
+        return self.redactor.text(f"{what} ({method} {public_url(url)})")
 
     def from_wire(
         self,
@@ -209,28 +230,16 @@ class Client:
             req_body: Any = json_body
         else:
             req_body = _decode(wire.request_body.decode("utf-8", "replace")) if wire.request_body else None
-        return Exchange(
+        return self.redactor.exchange(Exchange(
             method=wire.method,
             url=wire.url,
-            request_headers=_redact(headers if headers is not None else dict(wire.request_headers), self._secrets),
+            request_headers=headers if headers is not None else dict(wire.request_headers),
             request_body=req_body,
             status=wire.status,
-            response_headers=_redact(dict(wire.response_headers), self._secrets),
+            response_headers=dict(wire.response_headers),
             response_body=body,
             raw_body=text if body is None else None,
             elapsed_ms=wire.elapsed_ms,
             read_times_ms=tuple(round(t, 1) for t in read_times or ()),
             wire=wire,
-        )
-
-    def _read(self, resp: httpx.Response, start: float) -> tuple[bytes, list[float]]:
-        """Read the whole body, giving up at the deadline even if bytes keep trickling in."""
-        deadline = start + self.target.timeout_s * 2
-        parts: list[bytes] = []
-        times: list[float] = []
-        for chunk in resp.iter_bytes():
-            parts.append(chunk)
-            times.append((time.monotonic() - start) * 1000)
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout(f"body still arriving after {self.target.timeout_s * 2:.0f}s")
-        return b"".join(parts), times
+        ))

@@ -5,6 +5,17 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+
+
+def public_url(url: str) -> str:
+    """The URL with any user:password@ part replaced, so it can be written anywhere."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="<redacted>@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 class Outcome(str, enum.Enum):
@@ -158,13 +169,16 @@ class Target:
     api_key_env: str = "OPENAI_API_KEY"
     api_key: str | None = field(default=None, repr=False, compare=False)
     timeout_s: float = 60.0
-    extra_headers: dict[str, str] = field(default_factory=dict)
+    extra_headers: dict[str, str] = field(default_factory=dict, repr=False)
+    # Headers of the target file that may be written as they are; every other one is a secret.
+    public_headers: tuple[str, ...] = ()
+    max_body: int = DEFAULT_MAX_BODY
 
     def public(self) -> dict[str, Any]:
         """What may be written about the target: never the key."""
         return {
             "name": self.name,
-            "base_url": self.base_url,
+            "base_url": public_url(self.base_url),
             "model": self.model,
             "embedding_model": self.embedding_model,
             "api_key_env": self.api_key_env,

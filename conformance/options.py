@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,31 @@ def severity(text: str) -> Severity:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"must be one of {', '.join(s.value for s in Severity)}, not {text!r}") from None
+
+
+def seconds(text: str) -> float:
+    """A finite number of seconds above 0 (argparse type): 0, nan and inf are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, not {text}")
+    return value
+
+
+def size(text: str) -> int:
+    """A byte count, optionally with a K/M/G suffix (binary: 4M is 4 MiB), of at least 1 KiB (argparse type)."""
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = t[-1:] if t[-1:] in units else ""
+    try:
+        value = int(t[: len(t) - len(unit)]) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (say 4M, 512K or 1048576)") from None
+    if value < 1024:
+        raise argparse.ArgumentTypeError(f"must be at least 1K, not {text}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -66,7 +92,10 @@ SHARED: tuple[Option, ...] = (
     Option("--name", "--oai-name", "name of the target (default: host:port); names the report folder"),
     Option("--target-file", "--oai-target", "TOML file with a [target] table (command-line values win)"),
     Option("--only", "--oai-only", "comma-separated glob patterns of check ids or feature names"),
-    Option("--timeout", "--oai-timeout", "seconds to wait for one answer (default 60)", type=float),
+    Option("--timeout", "--oai-timeout", "deadline of one request in seconds, from connect to the last byte "
+           "(default 60)", type=seconds),
+    Option("--max-body", "--oai-max-body", "largest response body read, counted after decompression; a longer "
+           "one is cut there and its check is an error (default 4M)", type=size, metavar="BYTES"),
     Option("--concurrency", "--oai-concurrency", "checks run at once, so at most N requests in flight (default 4; "
            "1 on replay; 1 for a server that cannot take parallel requests)", type=positive, metavar="N"),
     Option("--max-requests", "--oai-max-requests", "stop sending after N requests; the remaining checks are "
@@ -74,7 +103,7 @@ SHARED: tuple[Option, ...] = (
     Option("--max-tokens", "--oai-max-tokens", "stop sending once the target reports N tokens used (prompt + "
            "completion)", type=positive, metavar="N"),
     Option("--max-duration", "--oai-max-duration", "stop starting requests after SECONDS for the whole run "
-           "(requests in flight finish within --timeout)", type=float, metavar="SECONDS"),
+           "(requests in flight finish within --timeout)", type=seconds, metavar="SECONDS"),
     Option("--record", "--oai-record", "record every exchange as vcrpy cassettes, one per check "
            "(default: cassettes/ in the report folder)", metavar="DIR", cli_only={"nargs": "?", "const": ""}),
     Option("--replay", "--oai-replay", "answer every request from a recorded folder; no network", metavar="DIR"),

@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__, exitcodes, options
+from conformance import __version__, bounds, exitcodes, options, redact
+from conformance import sink as sinks
 from conformance import results as results_mod
-from conformance.config import ConfigError, Settings, build_target, concurrency
+from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
 from conformance.context import PropertySettings, Run
 from conformance.http import Client, ReplayMiss
 from conformance.limits import Budget, Limits
-from conformance.model import CheckResult, Outcome, Severity, Target
+from conformance.model import DEFAULT_MAX_BODY, CheckResult, Outcome, Severity, Target
 from conformance.preflight import Unreachable, probe
-from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_target, write_target
+from conformance.recording import (
+    PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
+)
 from conformance.registry import Check, all_checks, select
 from conformance.render import checklist, matrix
 from conformance.runner import execute
@@ -29,6 +32,8 @@ from conformance.scheduler import Scheduler
 _STATE = pytest.StashKey["_State"]()
 UNREACHABLE = pytest.StashKey[str]()
 WRONG_TARGET = pytest.StashKey[str]()  # the preflight's sentence: what is wrong with the target, what to try
+# pytest_keyboard_interrupt gets no config: the state of the session running in this process.
+_live_states: list[_State] = []
 INTERIM_SAVE_S = 1.0
 
 
@@ -49,6 +54,7 @@ class _State:
         self.tape = tape
         self.results: list[CheckResult] = []
         self.started = results_mod.now()
+        self.interrupted = False
         self._saved = 0.0
 
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
@@ -62,16 +68,22 @@ class _State:
         if refused is not None:
             budget, reason = refused
             return CheckResult(check.spec, Outcome.SKIP if budget else Outcome.ERROR, reason)
-        if isinstance(self.tape, Replayer):
-            if not self.tape.knows(check.spec.id):
-                # Judging it from other checks' cached answers would depend on the order checks ran in.
-                return CheckResult(check.spec, Outcome.ERROR, "not in the recording: the check is newer than the "
-                                   "recording; re-record this target (oai-conformance run ... --record)")
-            # What the recorded check took from the run cache, so a subset replays like the whole run.
-            for key, stream, wire in self.tape.cached(check.spec.id):
-                self.run.cache.setdefault(key, self.run.client.from_wire(wire, stream=stream))
-        with self.cassette(check.spec.id):
-            return execute(check, self.run)
+        try:
+            if isinstance(self.tape, Replayer):
+                if not self.tape.knows(check.spec.id):
+                    # Judging it from other checks' cached answers would depend on the order checks ran in.
+                    return CheckResult(check.spec, Outcome.ERROR, "not in the recording: the check is newer than "
+                                       "the recording; re-record this target (oai-conformance run ... --record)")
+                # What the recorded check took from the run cache, so a subset replays like the whole run.
+                for key, stream, wire in self.tape.cached(check.spec.id):
+                    self.run.cache.setdefault(key, self.run.client.from_wire(wire, stream=stream))
+            with self.cassette(check.spec.id):
+                result = execute(check, self.run)
+        except CorruptRecording as exc:
+            # A check whose cassette cannot be read is not judged, and says which file: never silently dropped.
+            result = CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
+        # Only clipped, scrubbed evidence outlives the check: memory stays bounded, nothing secret is written.
+        return redact.active().result(bounds.clip_result(result))
 
     def document(self, complete: bool) -> dict[str, Any]:
         return results_mod.build(
@@ -97,7 +109,7 @@ class _State:
         doc = self.document(complete)
         if self.out is not None:
             results_mod.write(doc, self.out / "results.json", compact=not final)
-            (self.out / "checklist.md").write_text(checklist.render(doc), encoding="utf-8")
+            results_mod.write_text(self.out / "checklist.md", checklist.render(doc))
         return doc
 
 
@@ -118,6 +130,7 @@ def _settings(config: pytest.Config) -> Settings:
         name=opt("--oai-name"),
         timeout=opt("--oai-timeout"),
         target_file=opt("--oai-target"),
+        max_body=opt("--oai-max-body"),
     )
 
 
@@ -125,11 +138,10 @@ def _wanted(config: pytest.Config) -> bool:
     return any(config.getoption(o) for o in ("--oai-base-url", "--oai-target", "--oai-replay"))
 
 
-def _secrets(config: pytest.Config, recorded: dict[str, Any] | None = None) -> Secrets:
-    rec = recorded or {}
-    headers = {*config.getoption("--oai-secret-header"), *rec.get("secret_headers", [])}
-    fields = {*config.getoption("--oai-secret-field"), *rec.get("secret_fields", [])}
-    return Secrets(frozenset(headers), frozenset(fields))
+def _secrets(config: pytest.Config, recorded: dict[str, Any], redactor: redact.Redactor) -> Secrets:
+    headers = {*config.getoption("--oai-secret-header"), *recorded.get("secret_headers", [])}
+    fields = {*config.getoption("--oai-secret-field"), *recorded.get("secret_fields", [])}
+    return Secrets(frozenset(headers), frozenset(fields), redactor)
 
 
 def _replay_target(config: pytest.Config, folder: Path) -> tuple[Target, dict[str, Any]]:
@@ -140,9 +152,12 @@ def _replay_target(config: pytest.Config, folder: Path) -> tuple[Target, dict[st
     t = info["target"]
     target = Target(
         base_url=t["base_url"], model=t["model"], name=config.getoption("--oai-name") or t["name"],
-        embedding_model=t.get("embedding_model"), api_key_env=t.get("api_key_env", "OPENAI_API_KEY"),
+        embedding_model=t.get("embedding_model"),
+        # Checked on read: a reproducer prints it, and a recording can come from anyone.
+        api_key_env=check_env_name(t.get("api_key_env", "OPENAI_API_KEY")),
         # Same code paths as the recorded run; the header is scrubbed and never matched.
         api_key="<replayed>" if t.get("authenticated") else None,
+        max_body=config.getoption("--oai-max-body") or DEFAULT_MAX_BODY,
     )
     return target, info
 
@@ -170,7 +185,9 @@ def pytest_configure(config: pytest.Config) -> None:
                               bool(replay_dir))
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
-    secrets = _secrets(config, recorded)
+    secrets = _secrets(config, recorded, redact.for_target(target))
+    # One rule for every output of this process: results, reports, cassettes, console.
+    redact.install(secrets.redactor)
     if replay_dir:
         tape = Replayer(Path(replay_dir), secrets)
         client = Client(target, transport=tape.transport)
@@ -187,12 +204,25 @@ def pytest_configure(config: pytest.Config) -> None:
     run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
               properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget),
               in_flight=threading.BoundedSemaphore(workers))
+    sink = sinks.of(config)
+    if replay_dir and recorded.get("suite_version") != __version__:
+        warning = (f"warning: {replay_dir} was recorded by oai-conformance {recorded.get('suite_version', '?')}, "
+                   f"this is {__version__}: checks changed since may give other verdicts or miss the recording")
+        if sink is not None:
+            sink.warnings.append(warning)  # the command prints it (pytest's own output may go to a log)
+        else:
+            print(f"oai-conformance: {warning}", file=sys.stderr)
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             found = probe(client)
+    except CorruptRecording as exc:
+        client.close()
+        raise pytest.UsageError(f"cannot replay {replay_dir}: {exc}") from None
     except (Unreachable, ReplayMiss) as exc:
         client.close()
         config.stash[UNREACHABLE] = str(exc)  # for the command's console, which prints it once
+        if sink is not None:
+            sink.unreachable = str(exc)
         pytest.exit(str(exc), returncode=exitcodes.UNREACHABLE)
     if found.problem is not None:
         config.stash[WRONG_TARGET] = found.problem  # for the command's console, which prints it once
@@ -212,9 +242,10 @@ def pytest_configure(config: pytest.Config) -> None:
             "secret_headers": sorted(secrets.headers), "secret_fields": sorted(secrets.fields),
         })
     out = config.getoption("--oai-output")
-    config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape,
-                                  workers, config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS,
-                                  recorded if replay_dir else None)
+    state = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape, workers,
+                   config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS, recorded if replay_dir else None)
+    config.stash[_STATE] = state
+    _live_states[:] = [state]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -309,8 +340,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.scheduler is not None:
         state.scheduler.stop()
         state.run.limits.halt("the run ended before this check finished")
-    state.save(complete=exitstatus != pytest.ExitCode.INTERRUPTED)
+    state.interrupted = state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+    doc = state.save(complete=not state.interrupted)
+    sink = sinks.of(session.config)
+    if sink is not None:
+        sink.doc = doc
     state.run.close()
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Ctrl-C or SIGTERM: pytest-html renders before our final save, so mark the run incomplete now."""
+    for state in _live_states:
+        state.interrupted = True
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -326,4 +367,4 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     """Put the feature matrix at the top of the HTML report."""
     state = session.config.stash.get(_STATE, None)
     if state is not None:
-        prefix.append(matrix.render_fragment(state.document(complete=True)))
+        prefix.append(matrix.render_fragment(state.document(complete=not state.interrupted)))

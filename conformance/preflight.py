@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.http import Client, ReplayMiss, TransportError
-from conformance.model import Exchange
+from conformance.model import Exchange, public_url
 
 # "No such route" or "no such method here": what a wrong base URL path or a static file server answers.
 NO_ROUTE = frozenset({404, 405, 501})
@@ -37,7 +37,7 @@ def probe(client: Client) -> Preflight:
         ex = client.send("GET", "/models")
     except TransportError as exc:
         raise Unreachable(
-            f"the target at {client.target.base_url} did not answer: {exc}. "
+            f"the target at {public_url(client.target.base_url)} did not answer: {exc}. "
             "Is the server running, and does the base URL end in /v1?"
         ) from None
     info: dict[str, Any] = {"models_status": ex.status}
@@ -94,8 +94,8 @@ def _not_an_api(client: Client, models: Exchange) -> str | None:
     chat = _send(client, "POST", "/chat/completions", {})
     if chat is None or not _no_route(chat):
         return None
-    base = client.target.base_url.rstrip("/")
-    said = (f"GET {client.url('/models')} answered {_answer(models)} and POST {client.url('/chat/completions')} "
+    base = public_url(client.target.base_url).rstrip("/")
+    said = (f"GET {public_url(client.url('/models'))} answered {_answer(models)} and POST {public_url(client.url('/chat/completions'))} "
             f"answered {_answer(chat)}")
     path = base.split("://", 1)[-1].partition("/")[2]
     if "v1" in path.split("/"):
@@ -124,5 +124,5 @@ def _unlisted_model(client: Client, ids: list[str]) -> str | None:
                  else "a chat request with it got no answer")
     close = difflib.get_close_matches(model, ids, n=1, cutoff=0.5) or (ids if len(ids) == 1 else [])
     hint = f"did you mean --model {close[0]}?" if close else "pass one of the listed ids with --model"
-    return (f"--model {model} is not among the {len(ids)} models GET {client.url('/models')} lists ({named}) "
+    return (f"--model {model} is not among the {len(ids)} models GET {public_url(client.url('/models'))} lists ({named}) "
             f"and {chat_said}: {hint}")

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance import scope
-from conformance.http import REDACTED, SECRET_HEADERS
-from conformance.model import Wire
-from conformance.replay import CassetteMiss, ReplayTransport
+from conformance.model import Wire, public_url
+from conformance.redact import REDACTED, Redactor
+from conformance.replay import CassetteMiss, CorruptRecording, ReplayTransport
 
 if TYPE_CHECKING:  # vcrpy is imported when recording only: it costs a quarter second at every start
     from vcr.request import Request as VcrRequest
@@ -64,17 +64,20 @@ def scrub_local_paths(body: bytes) -> bytes:
 class Secrets:
     """Which headers and JSON fields never reach the disk."""
 
-    def __init__(self, headers: frozenset[str] = frozenset(), fields: frozenset[str] = frozenset()) -> None:
-        self.headers = SECRET_HEADERS | {h.lower() for h in headers}
+    def __init__(self, headers: frozenset[str] = frozenset(), fields: frozenset[str] = frozenset(),
+                 redactor: Redactor | None = None) -> None:
+        base = redactor or Redactor()
+        self.redactor = Redactor(base.values, base.headers | {h.lower() for h in headers})
+        self.headers = self.redactor.headers
         self.fields = frozenset(fields)
 
     def request(self, req: VcrRequest) -> VcrRequest:
-        """vcrpy hook: scrub a request before it is written, and before it is matched on replay."""
+        """Scrub a request before it is written."""
         for name in list(req.headers):
-            if name.lower() in self.headers:
-                req.headers[name] = REDACTED
+            req.headers[name] = REDACTED if name.lower() in self.headers else self.redactor.text(req.headers[name])
         if isinstance(req.body, bytes):
-            req.body = scrub_body(req.body, self.fields)
+            req.body = self.redactor.data(scrub_body(req.body, self.fields))
+        req.uri = self.redactor.text(public_url(req.uri))
         return req
 
 
@@ -126,11 +129,10 @@ class Recorder:
         req = self.secrets.request(VcrRequest(w.method, w.url, w.request_body, dict(w.request_headers)))
         headers: dict[str, list[str]] = {}
         for k, v in w.response_headers:
-            if k.lower() in self.secrets.headers:
-                v = REDACTED
+            v = REDACTED if k.lower() in self.secrets.headers else self.secrets.redactor.text(v)
             if k.lower() not in _DROP_RESPONSE_HEADERS:
                 headers.setdefault(k, []).append(v)
-        body = scrub_local_paths(scrub_body(w.response_body, self.secrets.fields))
+        body = scrub_local_paths(self.secrets.redactor.data(scrub_body(w.response_body, self.secrets.fields)))
         resp: dict[str, Any] = {"status": {"code": w.status, "message": w.reason}, "headers": headers,
                                 "body": {"string": body}}
         if w.elapsed_ms is not None:
@@ -185,7 +187,11 @@ class Replayer:
     def cached(self, check_id: str) -> list[tuple[str, bool, Wire]]:
         """The exchanges this check took from the run cache when it was recorded."""
         meta = self.transport.metadata(check_id)
-        return [(c["key"], c["stream"], _wire(c["interaction"])) for c in meta.get("cached", [])]
+        try:
+            return [(c["key"], c["stream"], _wire(c["interaction"])) for c in meta.get("cached", [])]
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CorruptRecording(f"{cassette_path(self.folder, check_id)}: cached exchanges are malformed "
+                                   f"({exc!r}); re-record this target") from None
 
 
 def _wire(interaction: dict[str, Any]) -> Wire:
@@ -214,4 +220,7 @@ def read_target(folder: Path) -> dict[str, Any]:
     path = folder / TARGET_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a recording: it has no {TARGET_FILE}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    info = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(info, dict) or not isinstance(info.get("target"), dict):
+        raise ValueError(f"{path} is not a recording's target file (no target table)")
+    return info

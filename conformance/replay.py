@@ -24,6 +24,28 @@ class CassetteMiss(Exception):
     """The current check's cassette holds no (unplayed) answer to this request."""
 
 
+class CorruptRecording(Exception):
+    """A recording file that cannot be read; the message names the file."""
+
+
+def load_cassette(path: Path) -> dict[str, Any]:
+    """A cassette's JSON, checked for the shape replay needs; CorruptRecording names the file otherwise."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CorruptRecording(f"{path} is not a readable cassette ({type(exc).__name__}: {exc}); "
+                               "re-record this target") from None
+    items = doc.get("interactions") if isinstance(doc, dict) else None
+    ok = isinstance(items, list) and isinstance(doc.get("metadata", {}), dict) and all(
+        isinstance(i, dict) and isinstance(i.get("request"), dict) and isinstance(i.get("response"), dict)
+        and isinstance(i["response"].get("status"), dict) and isinstance(i["request"].get("uri"), str)
+        for i in items)
+    if not ok:
+        raise CorruptRecording(f"{path} is not a cassette (no list of request/response interactions); "
+                               "re-record this target")
+    return doc
+
+
 @dataclass
 class _Tape:
     """One check's recorded interactions and which of them were played."""
@@ -82,7 +104,8 @@ class ReplayTransport(httpx.BaseTransport):
             tape = self._tapes.get(check_id)
             if tape is None:
                 path = self.folder / f"{check_id}.json"
-                data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+                # A broken file says which one it is: a check whose cassette cannot be read is not judged.
+                data = load_cassette(path) if path.is_file() else {}
                 tape = self._tapes[check_id] = _Tape(list(data.get("interactions", [])), data.get("metadata", {}))
             return tape
 

@@ -11,11 +11,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from conformance import __version__, provenance, verdicts
+from conformance import __version__, provenance, redact, verdicts
 from conformance.judge import openai_sdk
 from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.schemas import schema_dir
 
+# Read once at import (setting it is the only way to read it): later, threads may be creating files.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 RESULTS_VERSION = 1
 RESULTS_SCHEMA = "results.schema.json"
 
@@ -94,13 +97,32 @@ def write(doc: dict[str, Any], path: Path, *, compact: bool = False) -> None:
     """Write atomically, so a crash mid-write never leaves half a results file.
 
     compact: one line, for the interim saves after each check (json's C encoder only runs without indent).
+    Strict JSON (allow_nan=False: evidence stores non-finite numbers as strings), secrets scrubbed.
     """
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=None if compact else 1)
+    write_text(path, text + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a report file atomically, with every secret value scrubbed and the user's umask honoured."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    # mkstemp creates 0600; a report is as readable as any file the user writes.
+    os.chmod(tmp, 0o666 & ~_UMASK)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(doc, ensure_ascii=False) if compact else json.dumps(doc, indent=1, ensure_ascii=False))
-        fh.write("\n")
+        fh.write(redact.active().text(text))
     os.replace(tmp, path)
+
+
+def invalid(doc: Any) -> str | None:
+    """Why a document is not a results file (checked against the results schema), or None."""
+    from jsonschema import Draft202012Validator
+
+    error = next(iter(Draft202012Validator(results_schema()).iter_errors(doc)), None)
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    return f"{where}: {error.message[:200]}"
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -26,6 +26,11 @@ class SharedCache:
         with self._lock:
             return self._done.setdefault(key, ex)
 
+    def discard(self, key: str) -> None:
+        """Forget the finished exchange for key (a later request sends it again)."""
+        with self._lock:
+            self._done.pop(key, None)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._done)

@@ -44,7 +44,9 @@ class Stream:
 
 
 def _split_lines(raw: str) -> list[str]:
-    lines = _LINE_END.split(raw)
+    # The standard decodes the stream as UTF-8 with one leading BOM stripped (and invalid bytes
+    # replaced, which the HTTP client already did): neither is a framing problem.
+    lines = _LINE_END.split(raw.removeprefix("\ufeff"))
     # A trailing line terminator yields one empty string that is not a line of its own.
     if lines and lines[-1] == "":
         lines.pop()
@@ -73,8 +75,9 @@ def _events(raw: str, problems: list[str]) -> tuple[list[Event], int]:
             data.append(value)
             pending = True
         elif field == "event":
+            # An event type alone (a keep-alive "event: ping" block) dispatches nothing: WHATWG only
+            # dispatches when the data buffer is not empty.
             name = value
-            pending = True
         elif field in ("id", "retry"):
             pass
         else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.http import SECRET_HEADERS
-from conformance.model import Target
+from conformance import redact
+from conformance.config import check_env_name
+from conformance.model import Target, public_url
 
 
 def _quote(text: str) -> str:
@@ -21,13 +22,13 @@ def body_text(body: Any) -> str:
 
 def curl(target: Target, path: str, body: Any, *, stream: bool = False) -> str:
     """A ready-to-paste curl command for one request to the target."""
-    url = target.base_url.rstrip("/") + path
+    url = public_url(target.base_url.rstrip("/") + path)
     parts = ["curl", "-sS"] + (["-N"] if stream else []) + [_quote(url), "-H", _quote("Content-Type: application/json")]
     if target.api_key is not None:
-        # Double quotes: the shell fills in the key; it is never written into the report.
-        parts += ["-H", f'"Authorization: Bearer ${target.api_key_env}"']
+        # Only the variable is expanded (its name is checked: never shell code); the key is never written.
+        parts += ["-H", f'"Authorization: Bearer ${check_env_name(target.api_key_env)}"']
+    secret = redact.for_target(target).headers
     for name, value in target.extra_headers.items():
-        secret = name.lower() in SECRET_HEADERS or "key" in name.lower()
-        parts += ["-H", _quote(f"{name}: {'<redacted>' if secret else value}")]
+        parts += ["-H", _quote(f"{name}: {redact.REDACTED if name.lower() in secret else value}")]
     parts += ["-d", _quote(body_text(body))]
     return " ".join(parts)

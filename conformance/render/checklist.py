@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from conformance import provenance
@@ -11,9 +12,19 @@ from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
 REASON_CHARS = 160
 
 
+def _text(text: object) -> str:
+    """Text from a server or a user, escaped: GitHub renders raw HTML in Markdown (a <script> must stay text)."""
+    return html.escape(str(text), quote=False)
+
+
+def _code(text: object) -> str:
+    """Text inside a code span: backticks would end it early."""
+    return str(text).replace("`", "'")
+
+
 def _one_line(text: str) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
+    return _text(text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "...")
 
 
 # How a verdict reads in the two-state list: failures say how much they matter.
@@ -80,9 +91,9 @@ def render(doc: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in s.items() if n)
     server = t.get("server", {}).get("version") or t.get("server", {}).get("server_header") or "unknown"
     head = [
-        f"## OpenAI compatibility: {t['name']}",
+        f"## OpenAI compatibility: {_text(t['name'])}",
         "",
-        f"Model `{t['model']}` at {t['base_url']} (server: {server}); "
+        f"Model `{_code(t['model'])}` at {_text(t['base_url'])} (server: {_text(server)}); "
         f"oai-conformance {doc['suite']['version']}, {doc['finished_at']}"
         + (f" (replayed; {provenance.describe(doc['recording'])})" if doc.get("recording")
            else " (replayed)" if doc.get("replay") else "")

@@ -50,6 +50,7 @@ def render_fragment(doc: dict[str, Any]) -> str:
         f"{u['total_tokens']} tokens; outcomes "
         + ", ".join(f"{k} {v}" for k, v in doc["summary"].items() if v)
         + (f"; replayed {doc['finished_at']}, {provenance.describe(doc['recording'])}" if doc.get("recording") else "")
+        + ("" if doc.get("complete", True) else "; INCOMPLETE run (interrupted): checks not run are missing")
     )
     return "".join(
         str(x)
