@@ -143,22 +143,21 @@ class Recorder:
 
     def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]],
               notes: dict[str, Any]) -> None:
-        from vcr.persisters.filesystem import FilesystemPersister
-        from vcr.serialize import serialize
-        from vcr.serializers import jsonserializer
+        from vcr.serialize import CASSETTE_FORMAT_VERSION
+        from vcr.serializers import compat, jsonserializer
 
-        pairs = [self._pair(w) for w in wires]
-        cached = []
-        for key, stream, w in hits:
+        def interaction(w: Wire) -> dict[str, Any]:
             req, resp = self._pair(w)
-            cached.append({"key": key, "stream": stream, "interaction": json.loads(
-                serialize({"requests": [req], "responses": [resp]}, jsonserializer))["interactions"][0]})
-        FilesystemPersister.save_cassette(
-            cassette_path(self.folder, check_id),
-            {"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs],
-             "metadata": {"check_id": check_id, "cached": cached, **notes}},
-            serializer=jsonserializer,
-        )
+            return {"request": compat.convert_to_unicode(req._to_dict()), "response": compat.convert_to_unicode(resp)}
+
+        cached = [{"key": key, "stream": stream, "interaction": interaction(w)} for key, stream, w in hits]
+        # vcrpy's own format, written here: vcrpy before 9 (the newest on Python 3.10) drops the metadata
+        # block that replay needs (cache hits, property traces).
+        data = {"version": CASSETTE_FORMAT_VERSION, "interactions": [interaction(w) for w in wires],
+                "metadata": {"check_id": check_id, "cached": cached, **notes}}
+        path = cassette_path(self.folder, check_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(jsonserializer.serialize(data), encoding="utf-8")
 
 
 class Replayer:
