@@ -290,7 +290,7 @@ def incremental(ctx: CheckContext) -> str:
     times = ex.read_times_ms
     moments = 1 + sum(1 for a, b in zip(times, times[1:]) if b - a > SAME_MOMENT_MS) if times else 0
     spread = times[-1] - times[0] if times else 0.0
-    ctx.note(reads=len(times), moments=moments, spread_ms=round(spread, 1), elapsed_ms=round(ex.elapsed_ms, 1))
+    ctx.note(reads=len(times), moments=moments, spread_ms=round(spread, 1), elapsed_ms=None if ex.elapsed_ms is None else round(ex.elapsed_ms, 1))
     if moments < MIN_MOMENTS:
         raise SpecViolation(f"{n_text} content chunks arrived in {len(times)} read(s) at {moments} moment(s) within "
                    f"{spread:.1f} ms: the stream was buffered, not delivered as generated")
