@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from conformance import __version__, baseline, bundled, console, exitcodes, limits_report, options, outputs, recording
+from conformance import (__version__, baseline, bundled, console, exitcodes, limits_report, options, outputs,
+                         recording, require)
 from conformance.config import ConfigError, Settings, build_target
 
 
@@ -21,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
                      f"the folder of every recording's reports and the comparison, default {outputs.DEFAULT_ROOT}/)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output too, one line per check")
+    run.add_argument("--require", action="append", default=[], metavar="NAME[,NAME...]",
+                     help="features or request fields that must be supported (exit 1 otherwise), e.g. "
+                          "'Streaming,logprobs'; adds to the target file's require = [...]")
     run.add_argument("--pytest-output", action="store_true",
                      help="pytest's own output on the terminal (otherwise in pytest.log of the report folder)")
     cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
@@ -122,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         name = _target_name(args, settings)
         base_doc = _load_baseline(args.baseline)
-    except ConfigError as exc:
+        required = _required(args)
+    except (ConfigError, require.RequireError) as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     out = outputs.report_folder(args.output, name)
@@ -148,12 +153,15 @@ def run(args: argparse.Namespace) -> int:
             print(console.pytest_problem(ran), file=sys.stderr)
         return exitcodes.USAGE if code == pytest.ExitCode.USAGE_ERROR else exitcodes.NOT_JUDGED
     doc = results.load(out / "results.json")
-    print("\n".join(console.summary_lines(doc, limits_report.lines(doc))))
+    reqs = require.evaluate(doc, required)
+    print("\n".join(console.summary_lines(doc, limits_report.lines(doc) + require.lines(reqs))))
     if code == pytest.ExitCode.INTERRUPTED:
         code = exitcodes.INTERRUPTED
     else:
         ended = limits_report.exit_code(doc)
         code = ended if ended is not None else _verdict(doc, base_doc)
+        if code in (exitcodes.OK, exitcodes.NOT_JUDGED) and not all(r.met for r in reqs):
+            code = exitcodes.FAILED  # a gate on what must work, whatever else passed
     print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
           f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
           f"exit {code}")
@@ -169,6 +177,16 @@ def _verdict(doc: dict, base_doc: dict | None) -> int:
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _required(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """--require values and the target file's require list, as catalogued names."""
+    from conformance.config import read_target_file
+
+    listed = list(args.require)
+    if args.target_file:
+        listed += [str(v) for v in read_target_file(args.target_file).get("require", [])]
+    return require.parse(listed)
 
 
 def _selected(patterns: str) -> bool:
