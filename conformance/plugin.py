@@ -22,7 +22,7 @@ from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.preflight import Unreachable, probe
 from conformance.recording import PREFLIGHT, Recorder, Replayer, Secrets, read_target, write_target
 from conformance.registry import Check, all_checks, select
-from conformance.render import checklist, matrix
+from conformance.render import badge, checklist, matrix
 from conformance.runner import execute
 from conformance.scheduler import Scheduler
 
@@ -87,7 +87,7 @@ class _State:
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
-        """Write results.json and checklist.md; interim saves are compact and at most one a second."""
+        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact and at most one a second."""
         now = time.monotonic()
         if not final and now - self._saved < INTERIM_SAVE_S:
             return None
@@ -96,6 +96,8 @@ class _State:
         if self.out is not None:
             results_mod.write(doc, self.out / "results.json", compact=not final)
             (self.out / "checklist.md").write_text(checklist.render(doc), encoding="utf-8")
+            if final:
+                (self.out / "badge.svg").write_text(badge.render(doc), encoding="utf-8")
         return doc
 
 
