@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__, exitcodes, options
+from conformance import __version__, exitcodes, html_report, options
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, concurrency
 from conformance.context import PropertySettings, Run
@@ -211,6 +211,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "suite_version": __version__,
             "secret_headers": sorted(secrets.headers), "secret_fields": sorted(secrets.fields),
         })
+    # Only now: a pytest-html report of a session without a target keeps its own columns and logs.
+    config.pluginmanager.register(html_report, "oai_conformance_html")
     out = config.getoption("--oai-output")
     config.stash[_STATE] = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape,
                                   workers, config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS)
@@ -319,4 +321,5 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     """Put the feature matrix at the top of the HTML report."""
     state = session.config.stash.get(_STATE, None)
     if state is not None:
-        prefix.append(matrix.render_fragment(state.document(complete=True)))
+        prefix.append(html_report.STYLE)
+        prefix.append(matrix.render_fragment(state.document(complete=not html_report.interrupted())))
