@@ -121,7 +121,6 @@ class Recorder:
 
     def _save(self, check_id: str, wires: list[Wire], hits: list[tuple[str, bool, Wire]],
               notes: dict[str, Any]) -> None:
-        from vcr.persisters.filesystem import FilesystemPersister
         from vcr.serialize import serialize
         from vcr.serializers import jsonserializer
 
@@ -131,12 +130,14 @@ class Recorder:
             req, resp = self._pair(w)
             cached.append({"key": key, "stream": stream, "interaction": json.loads(
                 serialize({"requests": [req], "responses": [resp]}, jsonserializer))["interactions"][0]})
-        FilesystemPersister.save_cassette(
-            cassette_path(self.folder, check_id),
-            {"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs],
-             "metadata": {"check_id": check_id, "cached": cached, **notes}},
-            serializer=jsonserializer,
-        )
+        # vcrpy's format, written here: vcrpy before 9 (all Python 3.10 gets) drops the metadata block,
+        # and with it the cache hits and the property traces replay needs.
+        data = json.loads(serialize({"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs]},
+                                    jsonserializer))
+        data["metadata"] = {"check_id": check_id, "cached": cached, **notes}
+        path = cassette_path(self.folder, check_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
 
 
 class Replayer:
