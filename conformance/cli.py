@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conformance import (
-    __version__, baseline, bundled, console, exitcodes, guard, limits_report, options, outputs, recording,
+    __version__, baseline, bundled, console, exitcodes, guard, limits_report, options, outputs, recording, require,
 )
 from conformance.config import ConfigError, Settings, build_target
 from conformance.sink import Sink
@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
                      f"the folder of every recording's reports and the comparison, default {outputs.DEFAULT_ROOT}/)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output too, one line per check")
+    run.add_argument("--require", action="append", default=[], metavar="NAME[,NAME...]",
+                     help="features or request fields that must be supported (exit 1 otherwise), e.g. "
+                          "'Streaming,logprobs'; adds to the target file's require = [...]")
     run.add_argument("--pytest-output", action="store_true",
                      help="pytest's own output on the terminal (otherwise in pytest.log of the report folder)")
     cmp = sub.add_parser("compare", help="one matrix of features x targets from several runs")
@@ -126,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         name = _target_name(args, settings)
         base_doc = _load_baseline(args.baseline)
-    except ConfigError as exc:
+        required = _required(args)
+    except (ConfigError, require.RequireError) as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     out = outputs.report_folder(args.output, name)
@@ -146,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     except guard.Busy as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    code = _exit_code(ran, sink, base_doc, terminated())
+    code = _exit_code(ran, sink, base_doc, terminated(), required)
     if sink.doc is not None:
         print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
               f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
@@ -154,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: bool) -> int:
+def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: bool,
+               required: tuple[tuple[str, str], ...] = ()) -> int:
     """The exit code, from this run's own results in memory (never from files another run may have written)."""
     import pytest
 
@@ -180,7 +185,8 @@ def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: 
         print(console.pytest_problem(ran), file=sys.stderr)
         return exitcodes.INTERNAL
     doc = sink.doc
-    print("\n".join(console.summary_lines(doc, limits_report.lines(doc))))
+    reqs = require.evaluate(doc, required)
+    print("\n".join(console.summary_lines(doc, limits_report.lines(doc) + require.lines(reqs))))
     if code == pytest.ExitCode.INTERRUPTED:
         return stopped
     if code == pytest.ExitCode.INTERNAL_ERROR:
@@ -189,7 +195,10 @@ def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: 
         print(console.pytest_problem(ran), file=sys.stderr)
         return exitcodes.INTERNAL
     ended = limits_report.exit_code(doc)
-    return ended if ended is not None else _verdict(doc, base_doc)
+    code = ended if ended is not None else _verdict(doc, base_doc)
+    if code in (exitcodes.OK, exitcodes.NOT_JUDGED) and not all(r.met for r in reqs):
+        code = exitcodes.FAILED  # a gate on what must work, whatever else passed
+    return code
 
 
 def _verdict(doc: dict, base_doc: dict | None) -> int:
@@ -201,6 +210,16 @@ def _verdict(doc: dict, base_doc: dict | None) -> int:
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _required(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
+    """--require values and the target file's require list, as catalogued names."""
+    from conformance.config import read_target_file
+
+    listed = list(args.require)
+    if args.target_file:
+        listed += [str(v) for v in read_target_file(args.target_file).get("require", [])]
+    return require.parse(listed)
 
 
 def _selected(patterns: str) -> bool:

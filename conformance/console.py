@@ -8,6 +8,7 @@ asked for (-v / --pytest-output). On a terminal the progress is one line redrawn
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from collections import Counter
@@ -162,10 +163,8 @@ def _check_id(nodeid: str) -> str:
 
 
 def _width() -> int:
-    try:
-        return os.get_terminal_size().columns
-    except OSError:
-        return 100
+    # A fresh pseudo-terminal may report 0 columns: fall back rather than cut the line to nothing.
+    return shutil.get_terminal_size((100, 24)).columns or 100
 
 
 def bar(done: int, total: int, width: int = 24) -> str:

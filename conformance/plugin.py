@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__, bounds, exitcodes, options, redact
+from conformance import __version__, bounds, exitcodes, html_report, options, redact
 from conformance import sink as sinks
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
@@ -25,7 +25,7 @@ from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
 from conformance.registry import Check, all_checks, select
-from conformance.render import checklist, matrix
+from conformance.render import badge, checklist, matrix
 from conformance.runner import execute
 from conformance.scheduler import Scheduler
 
@@ -101,7 +101,7 @@ class _State:
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
-        """Write results.json and checklist.md; interim saves are compact and at most one a second."""
+        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact and at most one a second."""
         now = time.monotonic()
         if not final and now - self._saved < INTERIM_SAVE_S:
             return None
@@ -110,6 +110,8 @@ class _State:
         if self.out is not None:
             results_mod.write(doc, self.out / "results.json", compact=not final)
             results_mod.write_text(self.out / "checklist.md", checklist.render(doc))
+            if final:
+                results_mod.write_text(self.out / "badge.svg", badge.render(doc))
         return doc
 
 
@@ -241,6 +243,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "suite_version": __version__,
             "secret_headers": sorted(secrets.headers), "secret_fields": sorted(secrets.fields),
         })
+    # Only now: a pytest-html report of a session without a target keeps its own columns and logs.
+    config.pluginmanager.register(html_report, "oai_conformance_html")
     out = config.getoption("--oai-output")
     state = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape, workers,
                    config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS, recorded if replay_dir else None)
@@ -367,4 +371,6 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     """Put the feature matrix at the top of the HTML report."""
     state = session.config.stash.get(_STATE, None)
     if state is not None:
-        prefix.append(matrix.render_fragment(state.document(complete=not state.interrupted)))
+        prefix.append(html_report.STYLE)
+        prefix.append(matrix.render_fragment(state.document(
+            complete=not (state.interrupted or html_report.interrupted()))))

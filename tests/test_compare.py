@@ -44,8 +44,13 @@ def test_markdown_lists_verdicts_per_target() -> None:
 
 def test_html_is_self_contained_and_expands_to_evidence() -> None:
     page = comparison.html(compare.build(_two()))
-    assert "<details>" in page and "chat.response.object: pass" in page
-    assert not re.search(r"<script|<link|src=\"http", page)
+    assert "<details>" in page and "chat.response.object</a>: pass" in page
+    # Self-contained: an inline script at most, nothing fetched.
+    assert not re.search(r"<script[^>]+src|<link|src=\"http|url\(", page)
+    # Evidence stored once: a check cited by a feature row and a field row links to one block per target.
+    assert page.count('id="ev-sample--chat.response.object"') == 1
+    assert page.count('href="#ev-sample--chat.response.object"') >= 1
+    assert page.index('id="legend"') < page.index('id="matrix"') < page.index('id="evidence"')
 
 
 def test_compare_command_writes_all_three(tmp_path: Path) -> None:

@@ -102,3 +102,11 @@ def test_compare_names_the_file_it_cannot_read(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "other.json"]
     r = oai("compare", str(good), cwd=tmp_path)
     assert r.returncode == exitcodes.OK and (tmp_path / OUT / "comparison.html").is_file()
+
+
+def test_the_readme_command_replays_into_its_own_folder_and_says_so(tmp_path: Path) -> None:
+    r = oai("run", "--only", "chat.response.object", cwd=tmp_path, timeout=600)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    assert [p.name for p in tmp_path.iterdir()] == [OUT]
+    assert r.stdout.splitlines()[-1] == f"oai-conformance: outputs in {OUT}"
+    assert (tmp_path / OUT / "comparison.html").is_file() and (tmp_path / OUT / "llama-server" / "badge.svg").is_file()

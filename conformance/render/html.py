@@ -15,7 +15,9 @@ class Element:
 
     def __str__(self) -> str:
         attrs = "".join(f' {k}="{escape(str(v), quote=True)}"' for k, v in self.attrs.items())
-        inner = "".join(str(c) if isinstance(c, (Element, Raw)) else escape(str(c)) for c in self.children)
+        # Text needs only <, > and & escaped; escaping quotes too would bloat every JSON body sixfold per quote.
+        inner = "".join(str(c) if isinstance(c, (Element, Raw)) else escape(str(c), quote=False)
+                        for c in self.children)
         return f"<{self.tag}{attrs}>{inner}</{self.tag}>"
 
 

@@ -14,9 +14,11 @@ COLORS = {
     "pass": "#c8f0c8", "fail": "#f7c1c1", "error": "#f0d0ff", "skip": "#f4f4f4",
 }
 STYLE = Raw(
-    "<style>.oai-matrix{border-collapse:collapse;margin:8px 0}"
-    ".oai-matrix td,.oai-matrix th{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:left}"
-    ".oai-matrix .reason{max-width:60em}</style>"
+    "<style>.oai-matrix{border-collapse:collapse;margin:8px 0;table-layout:fixed;width:100%}"
+    ".oai-matrix td,.oai-matrix th{border:1px solid #8c8c8c;padding:2px 6px;font-size:13px;text-align:left;"
+    "color:#1a1a1a;overflow-wrap:anywhere;vertical-align:top}"
+    ".oai-matrix th:nth-child(1){width:11em}.oai-matrix th:nth-child(2){width:16em}"
+    ".oai-matrix th:nth-child(3){width:7em}</style>"
 )
 
 
@@ -56,6 +58,9 @@ def render_fragment(doc: dict[str, Any]) -> str:
         str(x)
         for x in (
             STYLE,
+            *([] if doc.get("complete", True) else [h("p", {"class": "oai-incomplete", "id": "oai-incomplete"},
+                                                      f"INCOMPLETE: the run was interrupted after {len(doc['checks'])} "
+                                                      "checks; verdicts below cover only those.")]),
             h("h2", None, "Feature matrix"),
             h("p", None, meta),
             _table("feature", doc["features"]),
