@@ -3,7 +3,7 @@
 # safetensors folder built from the GGUF by targets/make_hf_model.py.
 #   targets/vllm.sh install|start|stop|restart|status|version|url|log
 # Env: PORT (default 8082), TOOLS=1 (--enable-auto-tool-choice --tool-call-parser hermes + the Hermes tools
-#      template), MAX_MODEL_LEN (2048), KV_SPACE (VLLM_CPU_KVCACHE_SPACE in GiB, 2), READY_TIMEOUT (420 s; a cold start compiles the model, ~290 s when the CPU is busy),
+#      template), MAX_MODEL_LEN (2048), KV_SPACE (VLLM_CPU_KVCACHE_SPACE in GiB, 2), READY_TIMEOUT (900 s; a cold start compiles the model: 290-680 s when the CPU is busy),
 #      EXTRA_ARGS (appended). Startup takes 75-100 s on 2 cores.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -38,7 +38,7 @@ do_start() {
   # shellcheck disable=SC2206
   if [[ -n "${EXTRA_ARGS:-}" ]]; then cmd+=(${EXTRA_ARGS}); fi
   launch "${cmd[@]}"
-  wait_ready "${READY_TIMEOUT:-420}"
+  wait_ready "${READY_TIMEOUT:-900}"
   echo "$BASE_URL"
 }
 
