@@ -20,7 +20,7 @@ COLORS = {
     "supported": "#c8f0c8", "partial": "#fff2b3", "accepted": "#eef3d8", "ignored": "#ffe0b3",
     "unsupported": "#e6e6e6", "broken": "#f7c1c1", "deviates": "#f9dcc4", "lax": "#f3ecd2", "untested": "#f7f7f7",
 }
-EVIDENCE_CHARS = 4000  # per request or answer; the full exchange stays in each target's results.json
+EVIDENCE_CHARS = 700  # per request or answer; the full exchange stays in each target's results.json
 
 STYLE = Raw(
     "<style>"
