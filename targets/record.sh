@@ -50,7 +50,9 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
   if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
     env "$@" "$here/$script" start >&2
     started+=("$* $here/$script")
-  elif ! env "$@" "$here/$script" status 2>/dev/null | grep -q " port=$port .* running"; then
+  elif ! grep -q " port=$port .* running" <<<"$(env "$@" "$here/$script" status 2>/dev/null || true)"; then
+    # (status is captured first: piped into grep -q, it dies of SIGPIPE when another instance is listed
+    # after this one, and pipefail turned that into "not an instance")
     # another server answers on this port: recording it under this name would be a wrong recording
     echo "record.sh: port $port answers, but not as an instance of $script; stop what runs there first" >&2
     exit 1
