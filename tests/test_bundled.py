@@ -15,8 +15,8 @@ from conformance import bundled, results
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDINGS = bundled.recordings(ROOT / "cassettes")
-# The real servers issue 3 asks to ship recordings of, at the least.
-EXPECTED = {"llama-server", "llama-cpp-python", "vllm", "transformers-serve", "litellm"}
+# The real servers issue 3 asks to ship recordings of, at the least, and xllamacpp (llama.cpp in-process).
+EXPECTED = {"llama-server", "llama-cpp-python", "vllm", "transformers-serve", "litellm", "xllamacpp"}
 
 
 def test_recordings_of_the_real_servers_are_bundled() -> None:
