@@ -84,6 +84,9 @@ if [[ $rc -gt 1 ]]; then
   echo "record.sh: the recording run ended with exit $rc; nothing rendered" >&2
   exit "$rc"
 fi
+# Local paths in answers (vLLM's model root, tracebacks) must not reach a bundled recording.
+python3 "$here/scrub_paths.py" "cassettes/$name" \
+  "${OAI_TARGETS_HOME:-$HOME/.cache/oai-conformance/targets}=\$OAI_TARGETS_HOME" "$repo=." "$HOME/=~/" >&2
 rm -rf "reports/$name"
 oai-conformance run --replay "cassettes/$name" --output "reports/$name" >/dev/null || true
 echo "record.sh: cassettes/$name and reports/$name written (live run's own report: $live)" >&2
