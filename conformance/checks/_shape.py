@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.verdict import Fail
+from conformance.verdict import Fail, Ignored, Skip
 
 FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
 
@@ -47,3 +47,21 @@ def usage(body: dict[str, Any], where: str = "response") -> dict[str, int]:
         if not isinstance(u.get(k), int) or isinstance(u.get(k), bool):
             raise Fail(f"{where}: usage.{k} is not an integer: {u.get(k)!r}")
     return u
+
+
+def prompt_tokens(body: dict[str, Any]) -> int | None:
+    """usage.prompt_tokens when the answer reports it as an integer."""
+    usage = body.get("usage")
+    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
+
+
+def reaches_prompt(with_body: dict[str, Any], plain_body: dict[str, Any], what: str, ignored_tail: str = "") -> str:
+    """Whether declarations (tools, functions) reach the prompt: more prompt tokens than the same request without."""
+    with_them, without = prompt_tokens(with_body), prompt_tokens(plain_body)
+    if with_them is None or without is None:
+        raise Skip(f"no usage.prompt_tokens to tell whether the {what} reach the prompt")
+    counts = f"{with_them} prompt tokens with them, {without} without"
+    if with_them > without:
+        return f"the {what} reach the prompt: {counts}"
+    raise Ignored(f"{what} accepted but they never reach the prompt: {counts}{ignored_tail}")

@@ -8,7 +8,7 @@ from typing import Any
 from conformance.checks import _shape
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, Skip
+from conformance.verdict import Fail, Ignored
 
 # Deprecated by OpenAI: kept apart so a server without them is not marked short on chat itself.
 LEGACY = "Legacy functions"
@@ -45,12 +45,6 @@ def _function_call(ctx: CheckContext, body: dict[str, Any]) -> tuple[str, str] |
     return call["name"], args
 
 
-def _prompt_tokens(body: dict[str, Any]) -> int | None:
-    usage = body.get("usage")
-    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
-
-
 @check("fields.functions.effect", feature=LEGACY, field="functions",
        behavior="The deprecated functions reach the model (more prompt tokens, or a call to a declared function "
                 "with JSON arguments)")
@@ -60,13 +54,7 @@ def functions_effect(ctx: CheckContext) -> str:
     if called:
         return f"called {called[0]}({called[1]})"
     plain = ctx.expect_ok(ctx.chat(messages=ASK_WEATHER, max_tokens=CALL_TOKENS), "the same request without functions")
-    with_fns, without = _prompt_tokens(body), _prompt_tokens(plain)
-    if with_fns is None or without is None:
-        raise Skip("no usage.prompt_tokens to tell whether the functions reached the prompt, and no call was made")
-    if with_fns > without:
-        return f"the functions reach the prompt ({with_fns} vs {without} prompt tokens); answered in text"
-    raise Ignored(f"functions accepted but they never reach the prompt: {with_fns} prompt tokens with them, "
-                  f"{without} without, and no call")
+    return _shape.reaches_prompt(body, plain, "functions", ignored_tail=", and no call") + "; answered in text"
 
 
 @check("fields.function_call.forced", feature=LEGACY, field="function_call",

@@ -192,25 +192,13 @@ def required_tool_calls(ctx: CheckContext) -> str:
     return f"{len(calls)} call(s): {', '.join(call_names(calls))}"
 
 
-def _prompt_tokens(body: dict[str, Any]) -> int | None:
-    usage = body.get("usage")
-    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
-
-
 @check("tools.declared.reach_prompt", feature=FEATURE, field="tools",
        behavior="Declared tools reach the model: the same request costs more prompt tokens with tools than without")
 def declared_reach_prompt(ctx: CheckContext) -> str:
     # A cheap, model-independent sign that the tools are rendered into the prompt (a template with tools).
     body = ctx.expect_ok(ctx.chat(messages=PROMPT, tools=TOOLS, max_tokens=4), "tools")
     plain = ctx.expect_ok(ctx.chat(messages=PROMPT, max_tokens=4), "the same request without tools")
-    with_tools, without = _prompt_tokens(body), _prompt_tokens(plain)
-    if with_tools is None or without is None:
-        raise Skip("no usage.prompt_tokens to compare; the calls checks judge tools by their answers")
-    if with_tools > without:
-        return f"the tools reach the prompt: {with_tools} prompt tokens with them, {without} without"
-    raise Ignored(f"tools accepted but they never reach the prompt: {with_tools} prompt tokens with them, "
-                  f"{without} without")
+    return _shape.reaches_prompt(body, plain, "tools")
 
 
 @check("tools.required.arguments", feature=FEATURE, field="tools",
