@@ -76,6 +76,16 @@ def _results(deviations: set[str]) -> dict[str, CheckResult]:
         return run_checks(srv.base_url, PATTERN)
 
 
+
+def _execute_alone(url: str, check_id: str) -> CheckResult:
+    """One check against a server of the test's own, in a run of its own."""
+    [chk] = select(all_checks(), check_id)
+    run = Run(target_for(url), Client(target_for(url)))
+    try:
+        return execute(chk, run)
+    finally:
+        run.close()
+
 def test_every_stream_check_passes_on_the_conformant_fake() -> None:
     """The conformant fake streams exactly as OpenAI does: nothing fails, nothing is even a deviation."""
     results = _results(set())
@@ -221,12 +231,7 @@ def test_json_body_for_a_stream_request_is_ignored_streaming_and_breaks_the_sdk(
                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
                                     "finish_reason": "stop"}]})
     with _server([_http(body, "application/json")]) as url:
-        [chk] = select(all_checks(), "stream.response.content_type")
-        run = Run(target_for(url), Client(target_for(url)))
-        try:
-            result = execute(chk, run)
-        finally:
-            run.close()
+        result = _execute_alone(url, "stream.response.content_type")
     assert result.outcome is Outcome.FAIL, result.reason
     assert result.reason.startswith("openai ") and "after accumulating 0 of the 0 chunks" in result.reason
     assert result.details["openai_sdk"]["overrides"]["outcome"] == "ignored"
@@ -303,11 +308,6 @@ def test_content_matches_skips_when_temperature_zero_is_not_repeatable() -> None
 def test_an_absent_finish_reason_in_chunks_is_a_deviation_not_a_failure() -> None:
     """The SDKs default a chunk's finish_reason to None, so leaving the key out breaks no client."""
     with _server(_answering(lambda req: "hi", null_keys=False)) as url:
-        [chk] = select(all_checks(), "stream.chunk.schema")
-        run = Run(target_for(url), Client(target_for(url)))
-        try:
-            result = execute(chk, run)
-        finally:
-            run.close()
+        result = _execute_alone(url, "stream.chunk.schema")
     assert result.outcome is Outcome.PASS, result.reason
     assert result.deviations == ("1 of 2 chunks omit choices[].finish_reason (clients read null)",)
