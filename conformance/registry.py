@@ -50,8 +50,8 @@ def check(
         # A typo in a feature or field name would silently drop the check from every list.
         if (endpoint, feature) not in {(f.endpoint, f.key) for f in catalog.FEATURES}:
             raise ValueError(f"check {id!r}: feature {feature!r} is not catalogued for {endpoint}")
-        if field is not None and field not in catalog.field_keys():
-            raise ValueError(f"check {id!r}: request field {field!r} is not catalogued")
+        if field is not None and field not in catalog.field_keys(endpoint):
+            raise ValueError(f"check {id!r}: request field {field!r} is not catalogued for {endpoint}")
         spec = CheckSpec(
             id=id,
             endpoint=endpoint,
@@ -71,11 +71,11 @@ def check(
 
 
 def _load_all() -> None:
-    """Import every module of conformance.checks so their decorators run."""
+    """Import every module of conformance.checks (one package per endpoint) so their decorators run."""
     import conformance.checks as pkg
 
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}."):
+        importlib.import_module(info.name)
 
 
 def all_checks() -> list[Check]:

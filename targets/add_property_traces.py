@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.properties import INVALID, VALID
+from conformance.checks.chat.properties import INVALID, VALID
 from conformance.context import Run
 from conformance.http import Client
 from conformance.model import Outcome, Target, Wire

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.checks.fields import stop_words
+from conformance.checks.chat.fields import stop_words
 from conformance.verdict import Skip
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks.errors import envelope_problems
+from conformance.checks.http.errors import envelope_problems
 from conformance.context import CheckContext, Run
 from conformance.http import REDACTED, Client
 from conformance.model import Exchange

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import json_mode
+from conformance.checks.chat import json_mode
 from conformance.context import CheckContext, Run
 from conformance.http import Client
 from conformance.model import CheckResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks.logprobs import agree
+from conformance.checks.chat.logprobs import agree
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 

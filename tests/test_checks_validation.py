@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.checks.validation import CASES
+from conformance.checks.chat.validation import CASES
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 

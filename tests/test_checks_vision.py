@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from conformance.checks.vision import (
+from conformance.checks.chat.vision import (
     CORRUPT_URL,
     PADDED_URL,
     VALID_URL,

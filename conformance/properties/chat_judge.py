@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import sse, validate
-from conformance.checks import _shape
-from conformance.checks.streaming import choice_events, dict_chunks, finish_problems, streamed_text
+from conformance.checks._shared import shape as _shape
+from conformance.checks.chat.streaming import choice_events, dict_chunks, finish_problems, streamed_text
 from conformance.context import error_message, has_envelope
 from conformance.model import Exchange, Severity
 from conformance.properties.spec import OK, Example, Judgement

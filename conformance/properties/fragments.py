@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.checks.vision import data_url, png
+from conformance.checks.chat.vision import data_url, png
 from conformance.context import DEFAULT_PROMPT
 from conformance.properties.fromschema import enum_of
 

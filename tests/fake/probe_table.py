@@ -9,7 +9,7 @@ from tests.fake.probes import (
     CORRUPT_URL, EXACT, KEY, PNG_URL, SCHEMA, TOOL_TURN, TOOLS, Api, Probe, body_shape, chunk_shape, error_shape,
     framing, image_message, json_kind, logprob_shape, stream_chunks, streamed_text, streamed_tool_shape, tool_shape,
 )
-from conformance.checks.fields_effect import INVALID
+from conformance.checks.chat.fields_effect import INVALID
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 

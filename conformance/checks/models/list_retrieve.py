@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import catalog
-from conformance.checks.http import unknown_route
+from conformance.checks.http.routes import unknown_route
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check

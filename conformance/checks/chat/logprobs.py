@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CheckContext, error_message
 from conformance.model import Exchange
 from conformance.registry import check

@@ -7,7 +7,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation, Unsupported

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CHAT, CheckContext, error_message
 from conformance.registry import CheckFn, check
 from conformance.verdict import Accepted, Ignored, SpecViolation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance import catalog
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CHAT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import OMIT, CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation

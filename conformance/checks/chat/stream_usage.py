@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.checks import _shape
-from conformance.checks.streaming import default_stream, dict_chunks
+from conformance.checks._shared import shape as _shape
+from conformance.checks.chat.streaming import default_stream, dict_chunks
 from conformance.context import CheckContext, has_envelope
 from conformance.registry import check
 from conformance.verdict import Fail, HarnessError, Ignored, SpecViolation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks import tools
+from conformance.checks.chat import tools
 from conformance.context import CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Skip, SpecViolation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import sse
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CheckContext, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import catalog
-from conformance.checks.http import unknown_route
+from conformance.checks.http.routes import unknown_route
 from conformance.context import CHAT, CheckContext
 from conformance.model import Exchange
 from conformance.registry import check

@@ -7,7 +7,7 @@ import struct
 import zlib
 from typing import Any
 
-from conformance.checks import _shape
+from conformance.checks._shared import shape as _shape
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check

@@ -1,0 +1,1 @@
+"""What more than one endpoint uses: response shapes, the error envelope, stream helpers."""

@@ -1,0 +1,1 @@
+"""/v1/chat/completions: one module per feature area."""

@@ -1,0 +1,1 @@
+"""HTTP behaviour every endpoint shares: routing, authentication, the error envelope, robustness."""
