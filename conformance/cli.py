@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
               "(patterns are globs, e.g. 'stream.*' or Logprobs)", file=sys.stderr)
         return exitcodes.USAGE
     if not (args.base_url or args.target_file or args.replay):
-        if args.model or args.embedding_model or args.api_key_env or args.record is not None:
+        if (args.model or args.embedding_model or args.speech_model or args.transcription_model or args.image_model
+                or args.api_key_env or args.record is not None):
             # Half a target is a mistake, not a request to replay the bundled recordings.
             print("oai-conformance: no target: give --base-url (e.g. http://127.0.0.1:8080/v1) with --model",
                   file=sys.stderr)
@@ -125,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
         return replay_bundled(args)
 
     settings = Settings(args.base_url, args.model, args.embedding_model, args.api_key_env, args.name,
-                        args.timeout, args.target_file, args.max_body)
+                        args.timeout, args.target_file, args.max_body, args.speech_model,
+                        args.transcription_model, args.image_model)
     try:
         name = _target_name(args, settings)
         base_doc = _load_baseline(args.baseline)

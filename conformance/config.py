@@ -23,6 +23,9 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "base_url": ((str,), "a string"),
     "model": ((str,), "a string"),
     "embedding_model": ((str,), "a string"),
+    "speech_model": ((str,), "a string"),
+    "transcription_model": ((str,), "a string"),
+    "image_model": ((str,), "a string"),
     "api_key_env": ((str,), "a string"),
     "timeout": ((int, float), "a number of seconds"),
     "headers": ((dict,), "a table of strings"),
@@ -52,6 +55,9 @@ class Settings:
     timeout: float | None = None
     target_file: str | None = None
     max_body: int | None = None
+    speech_model: str | None = None
+    transcription_model: str | None = None
+    image_model: str | None = None
 
 
 def check_timeout(value: object) -> float:
@@ -133,6 +139,9 @@ def build_target(s: Settings) -> Target:
         model=str(model),
         name=s.name or file_vals.get("name") or default_name(str(base_url)),
         embedding_model=s.embedding_model or file_vals.get("embedding_model"),
+        speech_model=s.speech_model or file_vals.get("speech_model"),
+        transcription_model=s.transcription_model or file_vals.get("transcription_model"),
+        image_model=s.image_model or file_vals.get("image_model"),
         api_key_env=key_env,
         api_key=os.environ.get(key_env) or None,
         timeout_s=timeout,

@@ -173,6 +173,9 @@ class Target:
     # Headers of the target file that may be written as they are; every other one is a secret.
     public_headers: tuple[str, ...] = ()
     max_body: int = DEFAULT_MAX_BODY
+    speech_model: str | None = None
+    transcription_model: str | None = None
+    image_model: str | None = None
 
     def public(self) -> dict[str, Any]:
         """What may be written about the target: never the key."""
@@ -181,6 +184,9 @@ class Target:
             "base_url": public_url(self.base_url),
             "model": self.model,
             "embedding_model": self.embedding_model,
+            "speech_model": self.speech_model,
+            "transcription_model": self.transcription_model,
+            "image_model": self.image_model,
             "api_key_env": self.api_key_env,
             "authenticated": self.api_key is not None,
         }

@@ -133,6 +133,9 @@ def _settings(config: pytest.Config) -> Settings:
         timeout=opt("--oai-timeout"),
         target_file=opt("--oai-target"),
         max_body=opt("--oai-max-body"),
+        speech_model=opt("--oai-speech-model"),
+        transcription_model=opt("--oai-transcription-model"),
+        image_model=opt("--oai-image-model"),
     )
 
 
@@ -155,6 +158,9 @@ def _replay_target(config: pytest.Config, folder: Path) -> tuple[Target, dict[st
     target = Target(
         base_url=t["base_url"], model=t["model"], name=config.getoption("--oai-name") or t["name"],
         embedding_model=t.get("embedding_model"),
+        speech_model=t.get("speech_model"),
+        transcription_model=t.get("transcription_model"),
+        image_model=t.get("image_model"),
         # Checked on read: a reproducer prints it, and a recording can come from anyone.
         api_key_env=check_env_name(t.get("api_key_env", "OPENAI_API_KEY")),
         # Same code paths as the recorded run; the header is scrubbed and never matched.

@@ -35,6 +35,14 @@ COMPONENTS: tuple[str, ...] = (
     # Completions, embeddings, models, errors
     "CreateCompletionRequest", "CreateCompletionResponse", "CreateEmbeddingRequest", "CreateEmbeddingResponse",
     "ListModelsResponse", "Model", "DeleteModelResponse", "ErrorResponse", "Error",
+    # Responses streaming
+    "ResponseStreamEvent",
+    # Audio: speech and transcription
+    "CreateSpeechRequest", "CreateSpeechResponseStreamEvent",
+    "CreateTranscriptionRequest", "CreateTranscriptionResponseJson", "CreateTranscriptionResponseVerboseJson",
+    "CreateTranscriptionResponseStreamEvent",
+    # Images
+    "CreateImageRequest", "ImagesResponse",
 )
 
 # Keywords whose value is a subschema, a list of subschemas, or a name -> subschema map.

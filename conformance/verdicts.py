@@ -88,7 +88,11 @@ def _supported(passed: list[dict[str, Any]], checks: list[dict[str, Any]]) -> tu
 
 def _rows(items: Iterable[Item], checks: list[dict[str, Any]], attr: str) -> list[dict[str, Any]]:
     rows = []
+    # An endpoint no check of this run touched gets no rows: a chat-only run lists no embeddings section.
+    ran = {c["endpoint"] for c in checks}
     for item in items:
+        if item.endpoint not in ran:
+            continue
         # A parent row (`messages`) answers for its sub-items too: one broken sub-item is a broken field.
         mine = [
             c for c in checks

@@ -43,8 +43,12 @@ def test_model_dependent_checks_do_not_decide_features() -> None:
     assert streaming["verdict"] == "supported" and streaming["checks"] == ["x.y.c0"]
 
 
-def test_every_catalogued_item_gets_a_row() -> None:
-    from conformance.catalog import FEATURES, FIELDS
+def test_every_catalogued_item_of_a_run_endpoint_gets_a_row() -> None:
+    from conformance.catalog import CHAT, EMBEDDINGS, FEATURES, FIELDS
 
-    assert len(verdicts.features([])) == len(FEATURES)
-    assert len(verdicts.fields([])) == len(FIELDS)
+    ran = [{"id": "x", "endpoint": CHAT, "feature": "Streaming", "field": None, "outcome": "pass", "reason": "ok"}]
+    assert len(verdicts.features(ran)) == len([f for f in FEATURES if f.endpoint == CHAT])
+    assert len(verdicts.fields(ran)) == len([f for f in FIELDS if f.endpoint == CHAT])
+    # An endpoint no check touched has no rows: a chat-only run lists no embeddings section.
+    assert not [r for r in verdicts.fields(ran) if r["endpoint"] == EMBEDDINGS]
+    assert verdicts.features([]) == []

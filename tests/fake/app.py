@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake import completions, optional_fields, render, streaming
+from tests.fake import completions, endpoints, optional_fields, render, streaming
 from tests.fake.errors import ACCEPT, ApiError, Halt, default_reply
+from tests.fake import routes
 from tests.fake.registry import Hooks, State
 from tests.fake.validate_chat import parse_chat
 from tests.fake.wire import HttpCtx, Reply, StreamReply, json_reply
@@ -42,6 +43,11 @@ class App:
             (re.compile(r"^/v1/chat/completions$"), {"POST": self.chat}),
             (re.compile(r"^/v1/chat/completions/(?P<completion_id>[^/]+)$"), {"GET": self.get_completion}),
         ]
+        # The other endpoints, registered by their modules in tests/fake/endpoints/.
+        by_pattern: dict[str, dict[str, Callable[..., Response]]] = {}
+        for r in routes.ROUTES:
+            by_pattern.setdefault(r.pattern, {})[r.method] = (lambda fn: lambda ctx, **kw: fn(self, ctx, **kw))(r.handler)
+        self.routes += [(re.compile(p), methods) for p, methods in by_pattern.items()]
 
     def handle(self, ctx: HttpCtx) -> Response:
         """The response to one request, deviations applied."""
@@ -69,6 +75,10 @@ class App:
             self._authenticate(ctx)
             return methods[ctx.method](ctx, **match.groupdict())
         raise Halt(ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="not_found", kind="route"))
+
+    def soft(self, ctx: HttpCtx) -> Callable[[ApiError], None]:
+        """Raise an error unless a deviation accepts what OpenAI rejects (for endpoint modules)."""
+        return self._soft(ctx)
 
     def _soft(self, ctx: HttpCtx) -> Callable[[ApiError], None]:
         def soft(err: ApiError) -> None:

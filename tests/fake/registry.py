@@ -24,6 +24,15 @@ POINTS: dict[str, str] = {
     "chunks": "(chunks, req) -> list[dict]: reshape the stream's chunk objects",
     "stream_reply": "(reply, req) -> StreamReply: change the raw frames or headers of a stream",
 }
+
+
+def add_point(name: str, signature: str) -> None:
+    """A new hook point, for an endpoint module of the fake (tests/fake/endpoints/)."""
+    if name in POINTS and POINTS[name] != signature:
+        raise ValueError(f"hook point {name!r} is defined twice, differently")
+    POINTS[name] = signature
+
+
 _NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
 DEVIATIONS: dict[str, str] = {}  # name -> one-line description, filled as area modules register
