@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import edges, sse, validate
+from conformance import edges, multipart, sse, validate
 from conformance.http import BodyCut, Client, ReplayMiss, TransportError
 from conformance.limits import Limits, RateLimited, Refused, send_within
 from conformance.model import CheckSpec, Exchange, Target
@@ -90,7 +90,9 @@ class CheckContext:
 
     @property
     def model(self) -> str:
-        """The chat model under test."""
+        """The chat model under test; a run given none (an audio-only server, say) skips what needs it."""
+        if not self.run.target.model:
+            raise Skip("no chat model given (--model)")
         return self.run.target.model
 
     @property
@@ -155,6 +157,19 @@ class CheckContext:
             raise edges.GatewayPage(page)
         return ex
 
+    def upload(
+        self,
+        path: str,
+        fields: list[tuple[str, str]],
+        files: list[multipart.File],
+        *,
+        cache: bool = True,
+    ) -> Exchange:
+        """POST a multipart/form-data form (fields in order, repeated names kept) and keep it as evidence."""
+        form = multipart.encode(fields, files)
+        return self.request("POST", path, content=form.body, headers={"Content-Type": form.content_type},
+                            cache=cache)
+
     def chat_body(self, **fields: Any) -> dict[str, Any]:
         """A cheap, deterministic chat request; pass OMIT to drop a default field."""
         body: dict[str, Any] = {
@@ -193,6 +208,15 @@ class CheckContext:
             # Busy, rate limited or still loading: says nothing about conformance, so not judged.
             raise HarnessError(f"{what}: {status} (busy, rate limited or not ready): {error_message(ex.response_body)}")
         raise Fail(f"{what}: server error {status} on a well-formed request: {error_message(ex.response_body)}")
+
+    def expect_binary(self, ex: Exchange, what: str) -> bytes:
+        """The exact bytes of a 2xx answer (audio, an image); any other status is judged as expect_ok does."""
+        status = ex.status or 0
+        if not 200 <= status < 300:
+            self.expect_ok(ex, what)
+        if ex.wire is None:
+            raise HarnessError(f"{what}: the answer's bytes were not kept")
+        return ex.wire.response_body
 
     def expect_rejected(self, ex: Exchange, what: str) -> str:
         """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounds, redact
+from conformance import bounds, multipart, redact
 from conformance.model import Exchange, Target, Wire, public_url
 
 SECRET_HEADERS = redact.ALWAYS_SECRET_HEADERS
@@ -79,6 +80,23 @@ def _decode(text: str) -> Any:
     except (ValueError, RecursionError):
         # RecursionError: JSON nested deeper than the parser's stack; judged as the text it is.
         return bounds.clip_text(text)
+
+
+# Media types whose bodies are bytes to judge, never text to parse.
+_BINARY_TYPES = ("audio/", "image/", "video/", "application/octet-stream")
+
+
+def binary_summary(body: bytes, content_type: str) -> str | None:
+    """'<12345 bytes of audio/mpeg, sha256 ab12...>' for a body that is not text, else None."""
+    mime = content_type.split(";")[0].strip().lower()
+    if not mime.startswith(_BINARY_TYPES):
+        try:
+            body.decode("utf-8")
+            return None
+        except UnicodeDecodeError:
+            pass  # not text whatever the header says: judged as bytes
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return f"<{len(body)} bytes of {content_type or 'no content type'}, sha256 {digest}>"
 
 
 def _sse_usage(raw: str) -> Any:
@@ -222,12 +240,22 @@ class Client:
         headers: dict[str, str] | None = None,
         read_times: list[float] | None = None,
     ) -> Exchange:
-        """The evidence form of an exchange: secrets redacted, the body parsed unless it is a stream."""
-        text = wire.response_body.decode("utf-8", errors="replace")
+        """The evidence form of an exchange: secrets redacted, the body parsed unless it is a stream or bytes.
+
+        A binary answer (audio, images) is kept as a one-line summary in raw_body, its bytes in the wire;
+        a multipart upload is described by its fields and file sizes.
+        """
         ctype = next((v for k, v in wire.response_headers if k.lower() == "content-type"), "")
-        body = None if (ctype.startswith("text/event-stream") or stream) and wire.status < 400 else _decode(text)
+        summary = binary_summary(wire.response_body, ctype)
+        text = summary if summary is not None else wire.response_body.decode("utf-8", errors="replace")
+        streamed = (ctype.startswith("text/event-stream") or stream) and wire.status < 400
+        body = None if streamed or summary is not None else _decode(text)
+        sent_type = next((v for k, v in wire.request_headers if k.lower() == "content-type"), "")
         if json_body is not None:
             req_body: Any = json_body
+        elif multipart.is_form(sent_type):
+            req_body = (multipart.describe(wire.request_body, sent_type)
+                        or binary_summary(wire.request_body, sent_type) or _decode(wire.request_body.decode("utf-8", "replace")))
         else:
             req_body = _decode(wire.request_body.decode("utf-8", "replace")) if wire.request_body else None
         return self.redactor.exchange(Exchange(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from conformance import scope
 from conformance.model import Wire, public_url
 from conformance.redact import REDACTED, Redactor
-from conformance.replay import CassetteMiss, CorruptRecording, ReplayTransport
+from conformance.replay import BASE64, CassetteMiss, CorruptRecording, ReplayTransport, stored_body
 
 if TYPE_CHECKING:  # vcrpy is imported when recording only: it costs a quarter second at every start
     from vcr.request import Request as VcrRequest
@@ -148,7 +149,13 @@ class Recorder:
 
         def interaction(w: Wire) -> dict[str, Any]:
             req, resp = self._pair(w)
-            return {"request": compat.convert_to_unicode(req._to_dict()), "response": compat.convert_to_unicode(resp)}
+            request, response = compat.convert_to_unicode(req._to_dict()), compat.convert_to_unicode(resp)
+            # Bytes that are not UTF-8 (audio, images, uploads) stay bytes: stored as base64, to replay exactly.
+            if isinstance(request.get("body"), bytes):
+                request["body"] = {BASE64: base64.b64encode(request["body"]).decode("ascii")}
+            if isinstance(response["body"].get("string"), bytes):
+                response["body"] = {BASE64: base64.b64encode(response["body"]["string"]).decode("ascii")}
+            return {"request": request, "response": response}
 
         cached = [{"key": key, "stream": stream, "interaction": interaction(w)} for key, stream, w in hits]
         # vcrpy's own format, written here: vcrpy before 9 (the newest on Python 3.10) drops the metadata
@@ -199,11 +206,11 @@ def _wire(interaction: dict[str, Any]) -> Wire:
         method=req["method"],
         url=req["uri"],
         request_headers=tuple((k, v) for k, vs in req["headers"].items() for v in vs),
-        request_body=(req["body"] or "").encode(),
+        request_body=stored_body(req),
         status=resp["status"]["code"],
         reason=resp["status"].get("message") or "",
         response_headers=tuple((k, v) for k, vs in resp["headers"].items() for v in vs),
-        response_body=(resp["body"]["string"] or "").encode(),
+        response_body=stored_body(resp),
         elapsed_ms=resp.get("elapsed_ms"),
     )
 

@@ -7,6 +7,8 @@ matched (method, path, query, body compared as JSON when JSON), each recorded an
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import threading
 from dataclasses import dataclass, field
@@ -79,8 +81,19 @@ def _request_key(method: str, url: str) -> tuple[str, str, list[tuple[str, str]]
     return method.upper(), parts.path, sorted(parse_qsl(parts.query, keep_blank_values=True))
 
 
-def _body(recorded: dict[str, Any]) -> bytes:
+# A body that is not UTF-8 text is stored as {"base64_string": ...} in place of vcrpy's {"string": ...}.
+BASE64 = "base64_string"
+
+
+def stored_body(recorded: dict[str, Any]) -> bytes:
+    """The exact bytes of a recorded request's or response's body."""
     body = recorded.get("body")
+    if isinstance(body, dict) and BASE64 in body:
+        try:
+            return base64.b64decode(str(body[BASE64]), validate=True)
+        except (binascii.Error, ValueError):
+            raise CorruptRecording(f"a recorded body is not valid base64 ({str(body[BASE64])[:40]!r}...); "
+                                   "re-record this target") from None
     if isinstance(body, dict):  # vcrpy's {"string": ...} form
         body = body.get("string")
     if body is None:
@@ -127,7 +140,7 @@ class ReplayTransport(httpx.BaseTransport):
                 rec = inter["request"]
                 if tape.played[i] or _request_key(rec["method"], rec["uri"]) != key:
                     continue
-                rec_body = _body(rec)
+                rec_body = stored_body(rec)
                 theirs = _json_or_raw(rec_body, rec.get("headers", {}))
                 same = mine == theirs if type(mine) is type(theirs) else body == rec_body
                 if same:
@@ -145,7 +158,7 @@ def _response(rec: dict[str, Any], request: httpx.Request) -> httpx.Response:
         rec["status"]["code"],
         headers=_header_items(rec.get("headers", {})),
         # A stream, not content=: content would add a Content-Length the recording dropped.
-        stream=httpx.ByteStream(_body(rec)),
+        stream=httpx.ByteStream(stored_body(rec)),
         extensions=extensions,
         request=request,
     )
