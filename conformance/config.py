@@ -122,8 +122,13 @@ def build_target(s: Settings) -> Target:
         raise ConfigError("no target: give --base-url (e.g. http://127.0.0.1:8080/v1) or a target file")
     if not re.match(r"^https?://[^/\s]+", str(base_url)):
         raise ConfigError(f"--base-url must be an http(s) URL such as http://127.0.0.1:8080/v1, got {base_url!r}")
-    if not model:
-        raise ConfigError("no model: give --model (the id the server serves, see GET /v1/models)")
+    others = [s.embedding_model or file_vals.get("embedding_model"), s.speech_model or file_vals.get("speech_model"),
+              s.transcription_model or file_vals.get("transcription_model"), s.image_model or file_vals.get("image_model")]
+    if not model and not any(others):
+        # A server of audio or images alone needs no chat model; a run with no model at all tests nothing.
+        raise ConfigError("no model: give --model (the id the server serves, see GET /v1/models), or the model "
+                          "of another endpoint (--embedding-model, --speech-model, --transcription-model, "
+                          "--image-model)")
     timeout = check_timeout(next((t for t in (s.timeout, file_vals.get("timeout")) if t is not None), 60.0))
     key_env = check_env_name(s.api_key_env or file_vals.get("api_key_env") or DEFAULT_KEY_ENV)
     max_body = check_max_body(next((m for m in (s.max_body, file_vals.get("max_body")) if m is not None),
@@ -136,7 +141,7 @@ def build_target(s: Settings) -> Target:
         raise ConfigError("target file: public_headers must be a list of header names")
     return Target(
         base_url=str(base_url).rstrip("/"),
-        model=str(model),
+        model=str(model) if model else None,
         name=s.name or file_vals.get("name") or default_name(str(base_url)),
         embedding_model=s.embedding_model or file_vals.get("embedding_model"),
         speech_model=s.speech_model or file_vals.get("speech_model"),

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import pytest
 
-from conformance.model import public_url
+from conformance.model import models_text, public_url
 from conformance.properties.spec import DEFAULT_EXAMPLES, DEFAULT_TOKENS, EXPLORE_EXAMPLES, EXPLORE_TOKENS
 
 HEARTBEAT_S = 15.0  # silence longer than this says which checks are still waiting for the server
@@ -195,7 +195,7 @@ def header_lines(config: pytest.Config, checks: int, features: int) -> list[str]
             else public_url(t.base_url))
     return [
         f"{PREFIX} {t.name}: {mode}",
-        f"  model {t.model}; server {server}",
+        f"  model {models_text(t.public())}; server {server}",
         f"  {checks} checks in {features} features; concurrency {concurrency}; property checks "
         f"{examples} requests / {tokens} tokens each{' (explore)' if props.explore else ''}",
     ]

@@ -18,6 +18,18 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc="<redacted>@" + parts.netloc.rsplit("@", 1)[1]))
 
 
+# The model options of a target, as results.json names them, and what each one serves.
+MODEL_KINDS = (("model", "chat"), ("embedding_model", "embeddings"), ("speech_model", "speech"),
+               ("transcription_model", "transcription"), ("image_model", "images"))
+
+
+def models_text(target: dict[str, Any]) -> str:
+    """'smollm2', or 'smollm2; speech piper (...)': the chat model, then every other model a run was given."""
+    chat = target.get("model")
+    others = [f"{kind} {target[key]}" for key, kind in MODEL_KINDS[1:] if target.get(key)]
+    return "; ".join(([str(chat)] if chat else ["no chat model"] if others else ["none"]) + others)
+
+
 class Outcome(str, enum.Enum):
     """What a check concluded; kept apart so a broken server is never confused with a broken harness."""
 
@@ -163,7 +175,8 @@ class Target:
     """The server under test; the API key itself is held in memory only."""
 
     base_url: str
-    model: str
+    # The chat model; None for a server tested on other endpoints only (its chat checks skip).
+    model: str | None
     name: str
     embedding_model: str | None = None
     api_key_env: str = "OPENAI_API_KEY"

@@ -50,7 +50,7 @@ def probe(client: Client) -> Preflight:
     try:
         if _no_route(ex):
             return Preflight(info, _not_an_api(client, ex))
-        if ids and client.target.model not in ids:
+        if ids and client.target.model and client.target.model not in ids:
             return Preflight(info, _unlisted_model(client, ids))
     except _NotProbed:
         pass
@@ -88,14 +88,26 @@ def _send(client: Client, method: str, path: str, body: Any = None) -> Exchange 
         raise _NotProbed from None
 
 
+# The route probed for each model option, in order: the first model the run was given names the route.
+ROUTES = (("model", "/chat/completions"), ("embedding_model", "/embeddings"), ("speech_model", "/audio/speech"),
+          ("transcription_model", "/audio/transcriptions"), ("image_model", "/images/generations"))
+
+
+def _route(client: Client) -> str:
+    """The route of the first model the run was given (a speech-only run never asks the chat route)."""
+    given = client.target.public()
+    return next((path for key, path in ROUTES if given.get(key)), "/chat/completions")
+
+
 def _not_an_api(client: Client, models: Exchange) -> str | None:
-    """GET /models found no route: a chat route answering anything but no-route means an API without a list."""
-    # An empty JSON object: an OpenAI-compatible chat route rejects it with a 4xx, a file server has no route.
-    chat = _send(client, "POST", "/chat/completions", {})
+    """GET /models found no route: the run's own route answering anything but no-route means an API without a list."""
+    # An empty JSON object: an OpenAI-compatible route rejects it with a 4xx, a file server has no route.
+    route = _route(client)
+    chat = _send(client, "POST", route, {})
     if chat is None or not _no_route(chat):
         return None
     base = public_url(client.target.base_url).rstrip("/")
-    said = (f"GET {public_url(client.url('/models'))} answered {_answer(models)} and POST {public_url(client.url('/chat/completions'))} "
+    said = (f"GET {public_url(client.url('/models'))} answered {_answer(models)} and POST {public_url(client.url(route))} "
             f"answered {_answer(chat)}")
     path = base.split("://", 1)[-1].partition("/")[2]
     if "v1" in path.split("/"):

@@ -31,6 +31,11 @@ def test_bad_url_is_a_usage_error(tmp_path: Path) -> None:
     assert r.returncode == exitcodes.USAGE and "http" in r.stderr
 
 
+def test_a_run_with_no_model_at_all_is_a_usage_error(tmp_path: Path) -> None:
+    r = oai("run", "--base-url", "http://127.0.0.1:9/v1", cwd=tmp_path)
+    assert r.returncode == exitcodes.USAGE and "no model: give --model" in r.stderr and "--speech-model" in r.stderr
+
+
 def test_unknown_subcommand_is_a_usage_error(tmp_path: Path) -> None:
     assert oai("frobnicate", cwd=tmp_path).returncode == exitcodes.USAGE
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from conformance import exitcodes, results
 from conformance.http import Client
+from conformance.model import Target
 from conformance.preflight import probe
 from tests.fake import FakeServer
 from tests.helpers import target_for
@@ -76,6 +79,50 @@ def test_no_models_list_but_a_chat_route_is_an_api() -> None:
     with FakeServer() as srv, without_models(srv.base_url.removesuffix("/v1")) as url:
         assert _probe(url) == (None, 2)
         assert srv.requests == [("POST", "/v1/chat/completions", {})]
+
+
+class _SpeechOnly(BaseHTTPRequestHandler):
+    """A speech server without a models list: 404 everywhere but POST /v1/audio/speech (422, FastAPI style)."""
+
+    seen: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the standard library's name
+        pass
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append(f"{self.command} {self.path}")
+        status = 422 if (self.command, self.path) == ("POST", "/v1/audio/speech") else 404
+        body = json.dumps({"detail": "Not Found" if status == 404 else [{"msg": "Field required"}]}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+def test_a_run_without_chat_model_never_asks_the_chat_route() -> None:
+    # No --model: the preflight neither looks for a chat model in the list nor probes the chat route,
+    # but the route of the model it was given.
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SpeechOnly)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    client = Client(Target(base_url=url, model=None, name="tts", speech_model="tts-1", timeout_s=10.0))
+    try:
+        assert probe(client).problem is None
+    finally:
+        client.close()
+        httpd.shutdown()
+        httpd.server_close()
+    assert _SpeechOnly.seen == ["GET /v1/models", "POST /v1/audio/speech"]
+    with FakeServer() as srv:
+        client = Client(Target(base_url=srv.base_url, model=None, name="tts", speech_model="unlisted", timeout_s=10.0))
+        try:
+            assert probe(client).problem is None and client.usage.requests == 1
+        finally:
+            client.close()
 
 
 def test_an_unlisted_model_suggests_the_closest_listed_one() -> None:

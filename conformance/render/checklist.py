@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance import provenance
 from conformance.catalog import ENDPOINT_ORDER
+from conformance.model import models_text
 from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
 
 REASON_CHARS = 160
@@ -93,7 +94,7 @@ def render(doc: dict[str, Any]) -> str:
     head = [
         f"## OpenAI compatibility: {_text(t['name'])}",
         "",
-        f"Model `{_code(t['model'])}` at {_text(t['base_url'])} (server: {_text(server)}); "
+        f"Model `{_code(models_text(t))}` at {_text(t['base_url'])} (server: {_text(server)}); "
         f"oai-conformance {doc['suite']['version']}, {doc['finished_at']}"
         + (f" (replayed; {provenance.describe(doc['recording'])})" if doc.get("recording")
            else " (replayed)" if doc.get("replay") else "")

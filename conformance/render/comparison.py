@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import provenance
+from conformance.model import models_text
 from conformance.render import comparison_page
 from conformance.verdicts import LEGEND, MARK
 
@@ -26,7 +27,7 @@ def markdown(matrix: dict[str, Any]) -> str:
     """One table per endpoint and kind; a cell is the verdict (details in comparison.html)."""
     names = [t["name"] for t in matrix["targets"]]
     lines = ["# OpenAI compatibility comparison", ""]
-    lines += [f"- **{t['name']}**: model `{t['model']}`, server {t['server'] or 'unknown'}, "
+    lines += [f"- **{t['name']}**: model `{models_text(t)}`, server {t['server'] or 'unknown'}, "
               f"{t['finished_at']}{_replayed(t)}" for t in matrix["targets"]]
     lines.append("")
     seen: set[tuple[str, str]] = set()

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from conformance.model import models_text
 from conformance.render.html import Raw, h
 from conformance.verdicts import LEGEND, MARK
 
@@ -134,7 +135,7 @@ def render(matrix: dict[str, Any]) -> str:
     """The self-contained comparison page."""
     names = [t["name"] for t in matrix["targets"]]
     targets = h("ul", None, *(h("li", None, h("b", None, t["name"]),
-                                f": model {t['model']}, server {t['server'] or 'unknown'}, "
+                                f": model {models_text(t)}, server {t['server'] or 'unknown'}, "
                                 f"{t['usage']['requests']} requests, {t['usage']['total_tokens']} tokens, "
                                 f"{t['finished_at']}" + (" (replayed)" if t["replay"] else ""))
                               for t in matrix["targets"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance import provenance
+from conformance.model import models_text
 from conformance.render.html import Raw, h
 
 COLORS = {
@@ -48,7 +49,7 @@ def render_fragment(doc: dict[str, Any]) -> str:
     t = doc["target"]
     u = doc["usage"]
     meta = (
-        f"{t['name']}: model {t['model']} at {t['base_url']}; {u['requests']} requests, "
+        f"{t['name']}: model {models_text(t)} at {t['base_url']}; {u['requests']} requests, "
         f"{u['total_tokens']} tokens; outcomes "
         + ", ".join(f"{k} {v}" for k, v in doc["summary"].items() if v)
         + (f"; replayed {doc['finished_at']}, {provenance.describe(doc['recording'])}" if doc.get("recording") else "")
