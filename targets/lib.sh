@@ -127,13 +127,15 @@ launch() {
   log "started pid $pid, log $LOGFILE"
 }
 
-# wait_ready TIMEOUT_S: poll GET /v1/models until 200; on timeout or death: error + log tail, stop, exit 1
+# wait_ready TIMEOUT_S: poll GET $READY_URL (default /v1/models) until 200; on timeout or death: error +
+# log tail, stop, exit 1. A server without /v1/models (faster-whisper-server) sets READY_URL to a route it has.
 wait_ready() {
   local timeout="$1" start now code pid
+  local ready_url="${READY_URL:-$BASE_URL/models}"
   start=$(date +%s)
   local -a auth; mapfile -t auth < <(auth_args)
   while :; do
-    code="$(http_status "$BASE_URL/models" "${auth[@]}")"
+    code="$(http_status "$ready_url" "${auth[@]}")"
     if [[ "$code" == 200 ]]; then
       log "ready after $(( $(date +%s) - start )) s: $BASE_URL"
       return 0
@@ -141,12 +143,12 @@ wait_ready() {
     pid="$(running_pid)"
     now=$(date +%s)
     if [[ -z "$pid" ]]; then
-      log "ERROR: $SERVER exited before it answered GET $BASE_URL/models; last lines of $LOGFILE:"
+      log "ERROR: $SERVER exited before it answered GET $ready_url; last lines of $LOGFILE:"
       tail -n 40 "$LOGFILE" >&2 || true
       exit 1
     fi
     if (( now - start >= timeout )); then
-      log "ERROR: $SERVER did not answer GET $BASE_URL/models with 200 within ${timeout}s (last status $code); last lines of $LOGFILE:"
+      log "ERROR: $SERVER did not answer GET $ready_url with 200 within ${timeout}s (last status $code); last lines of $LOGFILE:"
       tail -n 40 "$LOGFILE" >&2 || true
       stop_instance
       exit 1
@@ -189,8 +191,8 @@ status_all() {
     [[ -e "$f" ]] || continue
     port="$(basename "$f" .pid)"; pid="$(cat "$f")"
     if kill -0 "$pid" 2>/dev/null; then
-      code="$(http_status "http://$HOST:$port/v1/models" "${auth[@]}")"
-      echo "$SERVER port=$port pid=$pid running (GET /v1/models -> $code) url=http://$HOST:$port/v1"
+      code="$(http_status "${READY_URL:-http://$HOST:$port/v1/models}" "${auth[@]}")"
+      echo "$SERVER port=$port pid=$pid running (GET ${READY_URL:-/v1/models} -> $code) url=http://$HOST:$port/v1"
       any=1
     else
       echo "$SERVER port=$port pid=$pid stale pidfile (removed)"; rm -f "$f"
