@@ -68,3 +68,12 @@ def validator(name: str) -> Draft202012Validator:
     """Return the validator for the named schema, built once and shared."""
     # no format_checker: 2020-12 treats format as an annotation, and the spec uses custom ones ("unixtime")
     return Draft202012Validator(_load(name))
+
+
+@functools.cache
+def part_validator(name: str, part: str) -> Draft202012Validator:
+    """The validator for one $defs entry of a named schema (one event type of a stream-event union)."""
+    defs = _load(name)["$defs"]
+    if part not in defs:
+        raise KeyError(f"schema {name!r} defines no {part!r}")
+    return Draft202012Validator({"$defs": defs, "$ref": f"#/$defs/{part}"})

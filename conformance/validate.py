@@ -7,7 +7,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from conformance.schemas import validator
+from conformance.schemas import part_validator, validator
 
 # Keys the spec marks required that real servers omit and every official client treats as null.
 TOLERATED_MISSING = frozenset({"logprobs", "refusal", "system_fingerprint", "annotations", "service_tier"})
@@ -89,10 +89,19 @@ def _describe(err: ValidationError) -> str:
 
 def check(schema_name: str, instance: Any) -> SchemaReport:
     """Validate an instance against a derived OpenAI schema and classify every error."""
+    missing_ok = TOLERATED_MISSING | TOLERATED_MISSING_IN.get(schema_name, frozenset())
+    return _classify(schema_name, validator(schema_name), instance, missing_ok)
+
+
+def check_part(schema_name: str, part: str, instance: Any) -> SchemaReport:
+    """Validate against one $defs entry of a derived schema (an event type of a union) and classify every error."""
+    missing_ok = TOLERATED_MISSING | TOLERATED_MISSING_IN.get(part, frozenset())
+    return _classify(part, part_validator(schema_name, part), instance, missing_ok)
+
+
+def _classify(schema_name: str, v: Any, instance: Any, missing_ok: frozenset[str]) -> SchemaReport:
     breaking: list[str] = []
     deviations: list[str] = []
-    v = validator(schema_name)
-    missing_ok = TOLERATED_MISSING | TOLERATED_MISSING_IN.get(schema_name, frozenset())
     for err in v.iter_errors(instance):
         if _null_for_optional(err, v.schema):
             deviations.append(f"{schema_name} {_where(err)}: null for an optional key (the spec omits it instead)")

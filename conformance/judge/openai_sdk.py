@@ -67,6 +67,10 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         if asked is not None and not isinstance(asked, bool):
             return None  # the SDK sends stream as a boolean: it makes no request such an answer could answer
         return _stream(status, headers, body) if asked else _create(status, headers, body)
+    if path.endswith("/responses") or "/responses/" in path:
+        from conformance.judge import responses_sdk  # imported here: it builds on this module's client
+
+        return responses_sdk.judge(method, path, request_body, status, headers, body)
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)

@@ -1,0 +1,1 @@
+"""/v1/responses: one module per feature area."""
