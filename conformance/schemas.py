@@ -71,6 +71,31 @@ def validator(name: str) -> Draft202012Validator:
 
 
 @functools.cache
+def request_validator(name: str) -> Draft202012Validator:
+    """The validator of a request schema read as a union where it says oneOf.
+
+    OpenAI's spec writes unions as oneOf, and some branches overlap (a typed message item is both an
+    EasyInputMessage and an InputMessage); the API takes either, so a value valid under two branches is valid.
+    """
+    return Draft202012Validator(_union(schema(name)))
+
+
+def _union(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_union(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _union(v) for k, v in node.items() if k != "oneOf"}
+    if "oneOf" in node:
+        branches = _union(node["oneOf"])
+        if "anyOf" in out:
+            out["allOf"] = [*out.get("allOf", []), {"anyOf": branches}]
+        else:
+            out["anyOf"] = branches
+    return out
+
+
+@functools.cache
 def part_validator(name: str, part: str) -> Draft202012Validator:
     """The validator for one $defs entry of a named schema (one event type of a stream-event union)."""
     defs = _load(name)["$defs"]

@@ -408,7 +408,7 @@ def test_unknown_deviation_is_rejected() -> None:
 def test_deviation_catalogue() -> None:
     areas = {name.split(".")[0] for name in DEVIATIONS}
     assert {"models", "routes", "auth", "json", "server", "errors", "chat", "fields", "stream", "tools",
-            "logprobs", "vision"} <= areas
+            "logprobs", "vision", "responses"} <= areas
     assert all(re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", n) and d and "\n" not in d for n, d in DEVIATIONS.items())
     assert set(PROBES) == set(DEVIATIONS), "every deviation needs a probe in tests/fake/probe_table.py"
 

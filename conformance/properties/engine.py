@@ -22,7 +22,7 @@ from conformance.context import CheckContext
 from conformance.model import Exchange
 from conformance.properties import trace
 from conformance.properties.spec import Budget, Example, Judge, Judgement, stable_seed
-from conformance.schemas import validator
+from conformance.schemas import request_validator
 from conformance.verdict import HarnessError
 
 
@@ -131,7 +131,7 @@ class Session:
         return None
 
     def _schema_problem(self, body: dict[str, Any]) -> str | None:
-        errors = list(validator(self.request_schema).iter_errors(body))
+        errors = list(request_validator(self.request_schema).iter_errors(body))
         if self.expect_valid and errors:
             return f"{self.request_schema} rejects it: {errors[0].json_path}: {errors[0].message[:200]}"
         if not self.expect_valid and not errors:

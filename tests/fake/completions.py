@@ -7,12 +7,15 @@ import random
 import re
 from dataclasses import dataclass, replace
 
-from tests.fake.model import Sampling, Token, make_rng, sample_tokens, scripted_tokens
+from tests.fake.model import NATURAL_LENGTH, Sampling, Token, make_rng, sample_tokens, scripted_tokens
 from tests.fake.request import ChatRequest
 from tests.fake.schemas import generate
 from tests.fake.tokenizer import count_words, split_text, stable_hash
 from tests.fake.toolcalls import ToolCall, plan_calls
 
+# A prompt asking for something long gets a long answer, so limits above the natural length can cut it.
+LONG_LENGTH = 48
+_LONG = re.compile(r"\blong\b", re.I)
 _EXACT = re.compile(r"\b(?:say|repeat|output|print)\s+(?:exactly|verbatim)\s*:?\s*(.+)", re.I | re.S)
 
 
@@ -97,7 +100,7 @@ def _text_tokens(req: ChatRequest, key: str, index: int) -> list[Token]:
                         tuple(sorted(req.logit_bias.items())))
     # Greedy answers, JSON ones included, must be a pure function of the prompt.
     rng = random.Random(stable_hash(key)) if sampling.greedy else make_rng(key, req.seed, index)
-    words = sample_tokens(key, sampling, rng)
+    words = sample_tokens(key, sampling, rng, LONG_LENGTH if _asks_long(req) else NATURAL_LENGTH)
     if req.json_type == "json_object":
         return scripted_tokens(_compact({"answer": "".join(t.text for t in words)}), key)
     if req.json_type == "json_schema" and req.response_format is not None:
@@ -105,6 +108,11 @@ def _text_tokens(req: ChatRequest, key: str, index: int) -> list[Token]:
         return scripted_tokens(_compact(generate(req.response_format.schema or {}, rng, vocab)), key)
     exact = _exact_text(req)
     return scripted_tokens(exact, key) if exact is not None else words
+
+
+def _asks_long(req: ChatRequest) -> bool:
+    user = next((m for m in reversed(req.messages) if m.role == "user"), None)
+    return user is not None and _LONG.search(user.text) is not None
 
 
 def _compact(value: object) -> str:

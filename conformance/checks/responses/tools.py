@@ -21,6 +21,7 @@ TOOL: dict[str, Any] = {
     "name": NAME,
     "description": "Get the current weather in a city.",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    "strict": False,  # required by the spec (FunctionTool); strict schemas are JSON mode's business
 }
 PROMPT = "What is the weather in Paris?"
 FORCED = {"type": "function", "name": NAME}

@@ -15,6 +15,7 @@ from tests.fake.deviations import (  # noqa: F401 - imported for their registrat
     area_http,
     area_json,
     area_logprobs,
+    area_responses,
     area_robustness,
     area_stream,
     area_tools,

@@ -1,0 +1,79 @@
+"""Responses checks: all pass on the conformant fake, each deviation flips the right ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.model import CheckResult
+from tests.fake import DEVIATIONS, FakeServer
+from tests.helpers import not_passed, run_checks
+
+PATTERN = "responses.*"
+
+# Deviation -> the checks it must turn from pass, with the outcome; every other Responses check still passes.
+STREAM_FAILS = {f"responses.stream.{c}": "fail" for c in ("content_type", "event_schema", "order", "sequence_number",
+                                                                   "indexes", "text", "usage")}
+EXPECTED: dict[str, dict[str, str]] = {
+    "responses.object_wrong": {"responses.create.string_input": "fail", "responses.create.schema": "fail"},
+    # Without incomplete_details, a cut answer cannot say why it is incomplete.
+    "responses.required_keys_missing": {"responses.create.schema": "fail",
+                                        "responses.max_output_tokens.incomplete": "fail"},
+    "responses.typed_items_rejected": {"responses.create.message_items": "unsupported"},
+    "responses.usage_sum_wrong": {"responses.usage.counts": "fail"},
+    "responses.instructions_ignored": {"responses.instructions.effect": "ignored"},
+    "responses.invalid_accepted": {"responses.validation.temperature_range": "fail"},
+    "responses.completed_when_cut": {"responses.max_output_tokens.incomplete": "fail"},
+    "responses.max_output_tokens_ignored": {"responses.max_output_tokens.incomplete": "ignored"},
+    # Greedy at every temperature: top_p has no variation left to collapse.
+    "responses.temperature_ignored": {"responses.temperature.effect": "ignored", "responses.top_p.effect": "skip"},
+    "responses.top_p_ignored": {"responses.top_p.effect": "ignored"},
+    "responses.text_format_ignored": {"responses.text.json_object": "ignored", "responses.text.json_schema": "ignored"},
+    "responses.json_schema_as_object": {"responses.text.json_schema": "fail"},
+    "responses.tools_ignored": {"responses.tools.forced_call": "ignored", "responses.tools.call_output": "ignored"},
+    "responses.call_output_rejected": {"responses.tools.call_output": "unsupported"},
+    "responses.call_output_dropped": {"responses.tools.call_output": "ignored"},
+    "responses.previous_response_id_rejected": {"responses.previous_response_id.continues": "unsupported"},
+    "responses.previous_response_id_ignored": {"responses.previous_response_id.continues": "ignored",
+                                               "responses.previous_response_id.unknown": "fail"},
+    # Nothing stored: the earlier turn is unknown too, which is how the conformant fake answers an unknown id.
+    "responses.nothing_stored": {"responses.previous_response_id.continues": "unsupported",
+                                 "responses.store.retrieve": "unsupported"},
+    "responses.store_false_kept": {"responses.store.retrieve": "ignored"},
+    "responses.stream_as_json": {**STREAM_FAILS, "responses.stream.content_type": "ignored"},
+    "responses.stream_content_type": {"responses.stream.content_type": "fail"},
+    "responses.stream_no_sequence_number": {"responses.stream.event_schema": "fail",
+                                            "responses.stream.sequence_number": "fail"},
+    "responses.stream_sequence_repeats": {"responses.stream.sequence_number": "fail"},
+    # The official client's stream helper raises on the first content event: every stream check breaks clients.
+    "responses.stream_no_indexes": STREAM_FAILS,
+    "responses.stream_no_in_progress": {"responses.stream.order": "fail"},
+    "responses.stream_delta_lost": {"responses.stream.text": "fail"},
+    "responses.stream_no_usage": {"responses.stream.usage": "fail"},
+    "responses.stream_created_wrong": {"responses.stream.event_schema": "fail"},
+}
+
+
+def _results(deviations: set[str]) -> dict[str, CheckResult]:
+    with FakeServer(deviations=deviations) as srv:
+        results = run_checks(srv.base_url, PATTERN)
+        assert srv.crashes == []
+    return results
+
+
+def test_every_responses_check_passes_on_the_conformant_fake() -> None:
+    """The conformant fake serves /v1/responses as OpenAI does: nothing fails, nothing is a deviation."""
+    results = _results(set())
+    assert not_passed(results) == {}
+    assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
+
+
+def test_expected_deviations_exist() -> None:
+    """A renamed deviation in the fake would make its case vacuous."""
+    assert set(EXPECTED) <= set(DEVIATIONS)
+
+
+@pytest.mark.parametrize("deviation", sorted(EXPECTED))
+def test_deviation_flips_the_right_checks(deviation: str) -> None:
+    """Each deviation changes exactly the expected verdicts."""
+    failing = not_passed(_results({deviation}))
+    assert {k: v.split(":", 1)[0] for k, v in failing.items()} == EXPECTED[deviation], failing
