@@ -31,12 +31,12 @@ KEY = "sk-prop-secret-0123456789"
 
 def run_props(deviations: set[str] | frozenset[str] = frozenset(), settings: PropertySettings | None = None,
               api_key: str | None = None) -> dict[str, CheckResult]:
-    """Both property checks against a fake with the given deviations."""
+    """Both chat property checks against a fake with the given deviations."""
     with FakeServer(deviations=set(deviations), api_key=api_key) as srv:
         target = target_for(srv.base_url, api_key=api_key)
         run = Run(target, Client(target), properties=settings or PropertySettings())
         try:
-            return {c.spec.id: execute(c, run) for c in select(all_checks(), "prop.*")}
+            return {c.spec.id: execute(c, run) for c in select(all_checks(), "prop.chat.*")}
         finally:
             run.close()
 
@@ -205,7 +205,7 @@ def test_a_recorded_property_run_replays_to_the_same_verdicts(tmp_path: Path) ->
     bugs = {"fields.usage_wrong_when_n_gt_1", "errors.validation_500"}
     with FakeServer(deviations=bugs, api_key=KEY) as srv:
         live = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--name", "pf", "--record",
-                   "--api-key-env", "PROP_KEY", "--secret-field", "user", "--only", "prop.*", "--fail-on", "violates-spec", cwd=tmp_path)
+                   "--api-key-env", "PROP_KEY", "--secret-field", "user", "--only", "prop.chat.*", "--fail-on", "violates-spec", cwd=tmp_path)
         assert live.returncode == exitcodes.FAILED, live.stdout[-2000:] + live.stderr[-2000:]
         doc = results.load(tmp_path / "oai-conformance-out" / "pf")
         # The reported command, pasted into a shell with the key in its variable, shows the bug again.
@@ -213,7 +213,7 @@ def test_a_recorded_property_run_replays_to_the_same_verdicts(tmp_path: Path) ->
         shown = subprocess.run(["bash", "-c", curl + " -o /dev/null -w '%{http_code}'"], capture_output=True,
                                text=True, timeout=30, env={**os.environ, "PROP_KEY": KEY})
         assert shown.stdout == "500", shown
-    replay = oai("run", "--replay", "oai-conformance-out/pf/cassettes", "--output", "replayed", "--only", "prop.*",
+    replay = oai("run", "--replay", "oai-conformance-out/pf/cassettes", "--output", "replayed", "--only", "prop.chat.*",
                  "--fail-on", "violates-spec", cwd=tmp_path)
     assert replay.returncode == exitcodes.FAILED, replay.stdout[-2000:] + replay.stderr[-2000:]
     again = results.load(tmp_path / "replayed")

@@ -167,7 +167,10 @@ def _last_usage(raw: str) -> Any:
     for line in reversed(raw.splitlines()):
         if line.startswith("data:") and '"usage"' in line:
             try:
-                return json.loads(line[5:]).get("usage")
+                event = json.loads(line[5:])
+                # A Responses stream carries usage in its final event's response.
+                inner = event.get("response")
+                return event.get("usage") or (inner.get("usage") if isinstance(inner, dict) else None)
             except (ValueError, AttributeError):
                 return None
     return None
