@@ -79,7 +79,24 @@ def _tolerated(err: ValidationError, root: dict[str, Any] | None = None,
     return False
 
 
+def _branch(err: ValidationError) -> ValidationError | None:
+    """Of a failed union, the error inside the one branch whose type tag the instance matches (None if unclear)."""
+    if err.validator not in ("anyOf", "oneOf") or not err.context:
+        return None
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in err.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    # A branch that rejects the instance's own "type" tag is another kind of object: not the one meant.
+    meant = [errs for errs in branches.values()
+             if not any(e.validator in ("enum", "const") and list(e.relative_path) == ["type"] for e in errs)]
+    if len(meant) != 1:
+        return None
+    return min(meant[0], key=lambda e: (e.validator in ("anyOf", "oneOf"), len(e.relative_path)))
+
+
 def _describe(err: ValidationError) -> str:
+    while (inner := _branch(err)) is not None:
+        err = inner
     if err.validator == "required":
         missing = sorted(set(err.validator_value) - set(err.instance or {}))
         return f"{_where(err)}: missing required key(s) {', '.join(missing)}"
