@@ -57,7 +57,9 @@ class Usage:
         with self._lock:
             self.requests += 1
             if isinstance(usage, dict):
-                p, c = usage.get("prompt_tokens"), usage.get("completion_tokens")
+                # The Responses API names them input and output tokens.
+                p = usage.get("prompt_tokens", usage.get("input_tokens"))
+                c = usage.get("completion_tokens", usage.get("output_tokens"))
                 self.prompt_tokens += p if isinstance(p, int) else 0
                 self.completion_tokens += c if isinstance(c, int) else 0
             else:
@@ -107,7 +109,9 @@ def _sse_usage(raw: str) -> Any:
             payload = line[5:].strip()
             if payload.startswith("{") and '"usage"' in payload:
                 try:
-                    u = json.loads(payload).get("usage")
+                    event = json.loads(payload)
+                    inner = event.get("response")  # a Responses stream: the final event's response
+                    u = event.get("usage") or (inner.get("usage") if isinstance(inner, dict) else None)
                 except (ValueError, AttributeError):
                     continue
                 found = u or found

@@ -59,12 +59,13 @@ def retrieve(ctx: CheckContext) -> str:
     kept = shape.answer(ctx, "store: true", store=True, input=FIRST)
     rid = _id(kept, "the stored response")
     got = ctx.request("GET", f"{shape.PATH}/{rid}")
+    shown = rid if len(rid) <= 48 else rid[:45] + "..."
     if got.status == 404 or (got.status in (400, 405, 501)):
-        raise Unsupported(f"store: true accepted, but GET {shape.PATH}/{rid} gave {got.status}: "
+        raise Unsupported(f"store: true accepted, but GET {shape.PATH}/{shown} gave {got.status}: "
                           f"{error_message(got.response_body)}")
     body = ctx.expect_ok(got, f"GET {shape.PATH}/{{id}}")
     if body.get("id") != rid:
-        raise Fail(f"GET {shape.PATH}/{rid} returned id {body.get('id')!r}")
+        raise Fail(f"GET {shape.PATH}/{shown} returned id {str(body.get('id'))[:48]!r}")
     if shape.text(body) != shape.text(kept):
         raise Fail(f"the retrieved response's text {shape.text(body)[:60]!r} is not the one created "
                    f"{shape.text(kept)[:60]!r}")
