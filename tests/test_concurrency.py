@@ -93,7 +93,7 @@ def _steady(text: str) -> str:
     text = re.sub(r"127\.0\.0\.1:\d+", "<fake>", text)
     text = re.sub(r"\b\d{9,}\b", "<time>", text)
     text = re.sub(r"\d\d:\d\d:\d\d( GMT|\+00:00)", "<date>", text)
-    return re.sub(r"(chatcmpl|call|req)[-_][A-Za-z0-9]+", r"\1-<id>", text)
+    return re.sub(r"(chatcmpl|call|req|resp|msg|fc)[-_][A-Za-z0-9]+", r"\1-<id>", text)
 
 
 # Reasons that differ between any two runs: sampled at temperature 1, or quoting delivery timings.
