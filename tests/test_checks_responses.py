@@ -30,7 +30,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "responses.text_format_ignored": {"responses.text.json_object": "ignored", "responses.text.json_schema": "ignored"},
     "responses.json_schema_as_object": {"responses.text.json_schema": "fail"},
     # The output of a call the client made up is still read: only the forced call is missing.
-    "responses.tools_ignored": {"responses.tools.forced_call": "ignored"},
+    "responses.tools_ignored": {"responses.tools.forced_call": "ignored", "responses.tools.in_prompt": "ignored"},
     "responses.call_output_rejected": {"responses.tools.call_output": "unsupported"},
     "responses.call_output_dropped": {"responses.tools.call_output": "ignored"},
     "responses.previous_response_id_rejected": {"responses.previous_response_id.continues": "unsupported"},

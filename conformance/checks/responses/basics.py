@@ -46,7 +46,7 @@ def string_input(ctx: CheckContext) -> str:
     return f"status {resp['status']!r}, {len(shape.output(resp))} output item(s), text {text[:60]!r}"
 
 
-@check("responses.create.schema", feature=FEATURE, field="input", endpoint=EP,
+@check("responses.create.schema", feature=FEATURE, endpoint=EP,
        behavior="The answer is valid against the Response schema (required keys such as tools, tool_choice, "
                 "temperature, top_p, instructions, error and incomplete_details present)")
 def schema(ctx: CheckContext) -> str:
@@ -78,7 +78,7 @@ def message_items(ctx: CheckContext) -> str:
     return "; ".join(found)
 
 
-@check("responses.usage.counts", feature=FEATURE, field="input", endpoint=EP,
+@check("responses.usage.counts", feature=FEATURE, endpoint=EP,
        behavior="usage holds integer input_tokens, output_tokens and total_tokens, and the total is their sum")
 def usage_counts(ctx: CheckContext) -> str:
     u = shape.usage(default(ctx))

@@ -116,7 +116,7 @@ def indexes(ctx: CheckContext) -> str:
             continue
         if oi not in items:
             raise SpecViolation(f"event {pos} ({kind}) names output_index {oi}, which no output_item.added announced")
-        if kind not in (ev.ITEM_DONE,) and items[oi] is not None and e.get("item_id") != items[oi]:
+        if kind != ev.ITEM_DONE and items[oi] is not None and e.get("item_id") != items[oi]:
             raise SpecViolation(f"event {pos} ({kind}) has item_id {e.get('item_id')!r}, output item {oi} is "
                                 f"{items[oi]!r}")
     if not items:

@@ -90,3 +90,16 @@ def call_output(ctx: CheckContext) -> str:
         raise Ignored(f"the function_call_output was accepted but never reached the prompt: "
                       f"{shape.input_tokens(resp)} input tokens, the question alone has {shape.input_tokens(plain)}")
     return f"answered {text[:60]!r} from the tool output; {more}"
+
+
+@check("responses.tools.in_prompt", feature=FEATURE, field="tools", endpoint=EP,
+       behavior="Declared function tools reach the model: more input tokens than the same request without them")
+def in_prompt(ctx: CheckContext) -> str:
+    plain = shape.answer(ctx, "the question alone", input=PROMPT, max_output_tokens=MAX_OUTPUT)
+    declared = shape.answer(ctx, "the question with a tool declared", input=PROMPT, max_output_tokens=MAX_OUTPUT,
+                            tools=[TOOL])
+    more = shape.more_input(declared, plain, "the tool")
+    if more is None:
+        raise Ignored(f"tools accepted but they never reach the prompt: {shape.input_tokens(declared)} input tokens "
+                      f"with a tool declared, {shape.input_tokens(plain)} without")
+    return f"the tool reaches the prompt: {more}"

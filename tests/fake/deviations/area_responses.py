@@ -160,10 +160,10 @@ def _stream_as_json(reply: StreamReply, body: Body) -> Any:
     raise Halt(json_reply(200, final))
 
 
-@deviation("responses.stream_content_type", "a Responses stream is sent as application/octet-stream",
+@deviation("responses.stream_content_type", "a Responses stream is sent as text/plain",
            on="responses_reply")
 def _stream_content_type(reply: StreamReply, body: Body) -> StreamReply:
-    return StreamReply(reply.status, reply.frames, "application/octet-stream", reply.headers)
+    return StreamReply(reply.status, reply.frames, "text/plain; charset=utf-8", reply.headers)
 
 
 @deviation("responses.stream_no_sequence_number", "stream events carry no sequence_number (as llama-server's)",
