@@ -142,7 +142,16 @@ def test_temperature_zero_names_the_requests_it_compared(conformant: str) -> Non
     """The pass reason says the two answers were sent back to back, not that one came from the run cache."""
     result = run_checks(conformant, "fields.temperature.zero_repeatable")["fields.temperature.zero_repeatable"]
     assert result.reason.startswith("two requests sent back to back gave the same text")
-    assert len(result.evidence) == 2
+    # Three back to back, shared with chat.requests.isolated, none of them the plain request cached earlier.
+    assert len(result.evidence) == 3 and len({id(e) for e in result.evidence}) == 3
+
+
+def test_isolation_and_temperature_zero_share_their_back_to_back_samples(conformant: str) -> None:
+    """The three back-to-back answers are sent once per run, whichever of the two checks asks first."""
+    results = run_checks(conformant, "chat.requests.isolated,fields.temperature.zero_repeatable")
+    iso, zero = results["chat.requests.isolated"], results["fields.temperature.zero_repeatable"]
+    assert [e.wire for e in zero.evidence] == [e.wire for e in iso.evidence[:3]]
+    assert len(iso.evidence) == 5
 
 
 def test_stop_judges_against_an_answer_that_contains_the_stop_string(conformant: str) -> None:

@@ -173,13 +173,11 @@ def model_echo(ctx: CheckContext) -> str:
        # Another check's request arriving in between would be the "unrelated request": run it alone.
        alone=True)
 def requests_isolated(ctx: CheckContext) -> str:
-    # Fresh requests only: the run cache would hide exactly the state this check looks for.
+    # Fresh requests only: the plain request cached earlier would hide exactly the state this check looks for.
     def ask(what: str, **fields: object) -> str:
         return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), what))
 
-    ask("the request")
-    after_itself = ask("the same request again")
-    again = ask("the same request a third time")
+    _, after_itself, again = back_to_back(ctx)
     if again != after_itself:
         raise Skip(f"temperature 0 is not repeatable here ({after_itself!r} then {again!r}); isolation cannot be judged")
     ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
@@ -188,3 +186,13 @@ def requests_isolated(ctx: CheckContext) -> str:
         raise Fail(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
                    "unrelated request: the answer depends on earlier requests (state leaks between requests)")
     return f"same answer {again!r} after itself and after an unrelated request"
+
+
+BACK_TO_BACK = 3
+
+
+def back_to_back(ctx: CheckContext) -> list[str]:
+    """The plain request's answers sent three times in a row (fresh samples, shared by the alone checks)."""
+    # Samples 1-3 are sent together by whichever alone check asks first, so they stay back to back.
+    return [_shape.text(ctx.expect_ok(ctx.chat(sample=i), f"the plain request, sample {i} of {BACK_TO_BACK} "
+                                      "sent back to back")) for i in range(1, BACK_TO_BACK + 1)]

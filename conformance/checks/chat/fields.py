@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks.chat.chat import back_to_back
 from conformance.context import OMIT, CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation
@@ -32,8 +33,8 @@ def _completion_tokens(body: dict[str, Any]) -> int | None:
 
 
 def _samples(ctx: CheckContext, k: int, what: str, **fields: Any) -> list[str]:
-    """k independent answers (never from the run cache)."""
-    return [_shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), what)) for _ in range(k)]
+    """k independent answers, shared with any other check that samples the same request."""
+    return [_shape.text(ctx.expect_ok(ctx.chat(sample=i, **fields), what)) for i in range(1, k + 1)]
 
 
 def _limited(ctx: CheckContext, field: str) -> str:
@@ -170,16 +171,13 @@ def stop_list(ctx: CheckContext) -> str:
 @check("fields.temperature.zero_repeatable", feature=FEATURE, field="temperature", alone=True,
        behavior="temperature 0 is repeatable: the same request twice gives the same text")
 def temperature_zero(ctx: CheckContext) -> str:
-    # Fresh requests sent back to back (alone, never from the run cache): an answer cached early in the
-    # run followed other requests, and some servers answer according to the request before.
-    def ask(what: str) -> str:
-        return _shape.text(ctx.expect_ok(ctx.chat(cache=False), what))
-
-    first, second = ask("the request"), ask("the same request again")
+    # Fresh requests sent back to back (alone, never the plain request cached early in the run, which
+    # followed other requests: some servers answer according to the request before). The same three
+    # samples serve chat.requests.isolated, so all three are asked for, back to back, whoever asks first.
+    first, second, third = back_to_back(ctx)
     if first == second:
         return f"two requests sent back to back gave the same text: {first!r}"
-    # A third tells sampling from state: after itself, a server without sampling noise answers the same.
-    third = ask("the same request a third time")
+    # The third tells sampling from state: after itself, a server without sampling noise answers the same.
     ctx.note(answers=[first, second, third])
     if second == third:
         ctx.deviations.append(f"the first of three requests sent back to back gave {first!r}, the next two "
