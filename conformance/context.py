@@ -17,7 +17,7 @@ from conformance.verdict import Fail, HarnessError, LaxValidation, NotRecorded, 
 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
-DEFAULT_MAX_TOKENS = 16
+DEFAULT_MAX_TOKENS = 12
 CHAT = "/chat/completions"
 
 
@@ -52,6 +52,12 @@ class Run:
     def close(self) -> None:
         """Release the client."""
         self.client.close()
+
+
+def request_key(method: str, path: str, body: Any = None, stream: bool = False, auth: bool = True,
+                headers: Any = None) -> str:
+    """The run cache's key of a request as CheckContext.request sends it (to seed the cache from outside)."""
+    return _key(method, path, body, stream, auth, headers)
 
 
 def _key(method: str, path: str, body: Any, stream: bool, auth: bool, headers: Any) -> str:

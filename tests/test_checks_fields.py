@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from conformance.checks.chat.fields import stop_words
+from conformance.checks.chat.fields_effect import INVALID, NO_VISIBLE_EFFECT
 from conformance.verdict import Skip
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
@@ -162,3 +163,35 @@ def test_stop_judges_against_an_answer_that_contains_the_stop_string(conformant:
         assert word in result.details["unstopped_text"] and word not in result.details["text"]
         assert result.details["unstopped_text"].startswith(result.details["text"].rstrip())
         assert "which the unstopped answer" in result.reason
+
+
+EFFECT_IDS = [f"fields.{f}.effect" for f in INVALID]
+
+
+def test_fields_that_take_every_invalid_value_at_once_are_judged_from_one_request() -> None:
+    """A server dropping all of them takes all the invalid values in one request: each check reads that one."""
+    with FakeServer(deviations={f"fields.{f}_ignored" for f in INVALID}) as srv:
+        results = run_checks(srv.base_url, ",".join(EFFECT_IDS))
+    assert {r.outcome.value for r in results.values()} == {"ignored"}, {k: r.reason for k, r in results.items()}
+    assert len({r.evidence[-1].wire for r in results.values()}) == 1
+    assert all("all taken: the field is not read" in r.reason for r in results.values())
+
+
+def test_a_rejected_set_of_invalid_values_sends_the_field_alone() -> None:
+    """Where the server reads some of the fields, the set is rejected and the field's own invalid value decides."""
+    with FakeServer(deviations={"fields.service_tier_ignored"}) as srv:
+        result = run_checks(srv.base_url, "fields.service_tier.effect")["fields.service_tier.effect"]
+    assert result.outcome.value == "ignored" and "all taken" not in result.reason
+    assert result.evidence[-1].request_body["service_tier"] == INVALID["service_tier"]
+    assert result.evidence[-2].status == 400
+
+
+def test_fields_of_no_visible_effect_share_one_request(conformant: str) -> None:
+    """user, safety_identifier and prompt_cache_key go in one request; a rejection sends each alone."""
+    ids = [f"fields.{f}.accepted" for f in NO_VISIBLE_EFFECT]
+    results = run_checks(conformant, ",".join(ids))
+    assert len({r.evidence[0].wire for r in results.values()}) == 1
+    with FakeServer(deviations={"fields.user_rejected"}) as srv:
+        got = outcomes(run_checks(srv.base_url, ",".join(ids)))
+    assert got == {"fields.user.accepted": "unsupported", "fields.safety_identifier.accepted": "pass",
+                   "fields.prompt_cache_key.accepted": "pass"}

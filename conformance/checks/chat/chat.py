@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks._shared.prompts import LONG_PROMPT
 from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
 FEATURE = "Chat completions"
 SCHEMA = "CreateChatCompletionResponse"
+NAME_TOKENS = 8
 
 
 def _basic(ctx: CheckContext) -> dict:
@@ -102,8 +104,9 @@ def multi_turn(ctx: CheckContext) -> str:
     last = {"role": "user", "content": "What did I say my name was? Answer with the name only."}
     a = [{"role": "user", "content": "My name is Zorblax."}, {"role": "assistant", "content": "Nice to meet you, Zorblax."}, last]
     b = [{"role": "user", "content": "My name is Quentin."}, {"role": "assistant", "content": "Nice to meet you, Quentin."}, last]
-    ta = _shape.text(ctx.expect_ok(ctx.chat(messages=a), "a multi-turn history"))
-    tb = _shape.text(ctx.expect_ok(ctx.chat(messages=b), "a multi-turn history"))
+    # A name is a few tokens: the answers differ there or not at all.
+    ta = _shape.text(ctx.expect_ok(ctx.chat(messages=a, max_tokens=NAME_TOKENS), "a multi-turn history"))
+    tb = _shape.text(ctx.expect_ok(ctx.chat(messages=b, max_tokens=NAME_TOKENS), "a multi-turn history"))
     # Protocol, not wit: different histories must give a different greedy answer, or history was dropped.
     if ta == tb:
         raise Fail(f"two different histories with the same last turn got the same answer {ta!r}: earlier turns ignored")
@@ -180,7 +183,11 @@ def requests_isolated(ctx: CheckContext) -> str:
     _, after_itself, again = back_to_back(ctx)
     if again != after_itself:
         raise Skip(f"temperature 0 is not repeatable here ({after_itself!r} then {again!r}); isolation cannot be judged")
-    ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
+    # The unrelated request is http.robustness.long_prompt's (sent once per run, here, since alone checks
+    # go first); a server that does not answer it gets a short unrelated one instead.
+    unrelated = ctx.chat(messages=[{"role": "user", "content": LONG_PROMPT}])
+    if not 200 <= (unrelated.status or 0) < 300:
+        ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
     after_other = ask("the request once more")
     if after_other != again:
         raise Fail(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
