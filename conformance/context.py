@@ -17,7 +17,7 @@ from conformance.verdict import Fail, HarnessError, LaxValidation, NotRecorded, 
 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
-DEFAULT_MAX_TOKENS = 12
+DEFAULT_MAX_TOKENS = 16
 CHAT = "/chat/completions"
 
 
