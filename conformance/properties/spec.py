@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hypothesis import strategies as st
-
 from conformance.context import PropertySettings
 from conformance.model import Severity
 
 if TYPE_CHECKING:
+    from hypothesis import strategies as st
+
     from conformance.model import Exchange
 
 DEFAULT_EXAMPLES = 8
