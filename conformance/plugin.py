@@ -205,6 +205,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if record_dir:
             tape = Recorder(Path(record_dir), secrets)
             client.tap = tape.add
+            client.tap_failure = tape.add_failure
     props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
                              config.getoption("--oai-explore"))
     budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
