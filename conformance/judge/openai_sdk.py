@@ -76,6 +76,27 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
     return None
 
 
+def status_error(method: str, url: str, request_body: Any, status: int, headers: Iterable[tuple[str, str]],
+                 body: bytes) -> str | None:
+    """What the SDK raises on a 5xx answer to a call it makes (None: not a 5xx, or no call makes the request)."""
+    if status < 500:
+        return None
+    path = httpx.URL(url).path.rstrip("/")
+    client = _client(status, headers, body)
+    if method == "POST" and path.endswith("/chat/completions"):
+        stream = isinstance(request_body, dict) and request_body.get("stream") is True
+        call: Callable[[], Any] = lambda: client.chat.completions.create(model="judge", messages=[], stream=stream)
+    elif method == "GET" and path.endswith("/models"):
+        call = lambda: list(client.models.list())  # noqa: E731
+    else:
+        return None
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - what the client raises is the finding
+        return _raised(exc)
+    return None
+
+
 class _Answer(httpx.BaseTransport):
     """Answers any request with the response the calling thread is judging, in memory.
 

@@ -122,6 +122,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                                            {"role": "user", "content": "Hi"}])),
     "chat.content_parts_rejected": ({}, _status(messages=[{"role": "user", "content": [{"type": "text",
                                                                                         "text": "Hi"}]}])),
+    "chat.content_parts_dropped": ({}, lambda api: api.content(messages=[{"role": "user", "content": [
+        {"type": "text", "text": "Count to three."}]}])),
     "chat.unknown_field_rejected": ({}, _status(some_vendor_extension=True)),
     "chat.multi_turn_ignored": ({}, _multi_turn),
     "chat.state_leaks": ({}, _leaks),

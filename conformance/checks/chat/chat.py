@@ -129,9 +129,24 @@ def content_parts(ctx: CheckContext) -> str:
     plain = _shape.text(_basic(ctx))
     parts = [{"role": "user", "content": [{"type": "text", "text": DEFAULT_PROMPT}]}]
     got = _shape.text(ctx.expect_ok(ctx.chat(messages=parts), "array-of-parts content"))
-    if got != plain:
-        raise Fail(f"same prompt as text parts answered {got!r}, as a string {plain!r} (temperature 0)")
-    return "same answer as the string form"
+    if got == plain:
+        return "same answer as the string form"
+    # Some servers answer according to the request before (llama-cpp-python's prompt cache: see
+    # chat.requests.isolated), and the parts request followed the string one: compare each form sent
+    # right after itself.
+    def twice(what: str, **fields: object) -> str:
+        ctx.expect_ok(ctx.chat(cache=False, **fields), what)
+        return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), f"{what}, again right after itself"))
+
+    plain_again, parts_again = twice("the string form"), twice("array-of-parts content", messages=parts)
+    ctx.note(first_string=plain, first_parts=got, string_after_itself=plain_again, parts_after_itself=parts_again)
+    if plain_again == parts_again:
+        ctx.deviations.append(f"the parts form answered {got!r} right after the string form's {plain!r}: the answer "
+                              "depends on the request before it (see chat.requests.isolated)")
+        return f"same answer {parts_again!r} as the string form when each is sent right after itself"
+    # Clients that send content as parts (typed SDK messages, multimodal frameworks) get another answer.
+    raise Fail(f"same prompt as text parts answered {parts_again!r}, as a string {plain_again!r} (temperature 0, "
+               "each sent right after itself)")
 
 
 @check("chat.request.unknown_field", feature=FEATURE, required=True,
@@ -190,7 +205,9 @@ def requests_isolated(ctx: CheckContext) -> str:
         ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
     after_other = ask("the request once more")
     if after_other != again:
-        raise Fail(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
+        # The official client reads every answer; what is wrong is that it depends on someone else's request.
+        # OpenAI documents requests as independent but promises no determinism, so clients cope: the spec.
+        raise SpecViolation(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
                    "unrelated request: the answer depends on earlier requests (state leaks between requests)")
     return f"same answer {again!r} after itself and after an unrelated request"
 
