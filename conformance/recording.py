@@ -112,7 +112,12 @@ class Recorder:
 
         req = self.secrets.request(VcrRequest(failed.method, failed.url, failed.request_body,
                                               dict(failed.request_headers)))
-        body = req.body.decode("utf-8", "replace") if isinstance(req.body, bytes) else req.body
+        body: Any = req.body
+        if isinstance(body, bytes):
+            try:
+                body = body.decode("utf-8")
+            except UnicodeDecodeError:  # an upload: kept exact, as the interactions keep theirs
+                body = {BASE64: base64.b64encode(body).decode("ascii")}
         entry = {"method": req.method, "uri": req.uri, "body": body, "kind": failed.kind,
                  "message": self.secrets.redactor.text(failed.message), "answered": failed.answered}
         with self._lock:

@@ -156,7 +156,7 @@ class ReplayTransport(httpx.BaseTransport):
                     continue
                 if _request_key(str(failed.get("method")), str(failed.get("uri"))) != key:
                     continue
-                rec_body = str(failed.get("body") or "").encode()
+                rec_body = stored_body(failed)
                 theirs = _json_or_raw(rec_body, {"content-type": request.headers.get("content-type", "")})
                 if (mine == theirs) if type(mine) is type(theirs) else body == rec_body:
                     tape.failures_played.add(i)
