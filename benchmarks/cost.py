@@ -4,10 +4,16 @@ server time the recording measured (the sum of its stored latencies; recordings 
 were stored have none).
 
     python benchmarks/cost.py
+    python benchmarks/cost.py --base-url http://127.0.0.1:8086/v1 --model smollm2   # a live server instead
+
+With --base-url it runs the whole suite once against that server and prints what the run spent (requests,
+tokens, wall time) and the verdict counts, so a change to the checks can be measured before and after on
+the same server.
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -28,8 +34,25 @@ def _run(args: list[str], out: Path) -> tuple[float, dict]:
     return time.monotonic() - start, results.load(out)
 
 
+def _live(base_url: str, model: str) -> None:
+    """One full run against a live server: what it spent and what it found."""
+    with tempfile.TemporaryDirectory() as tmp:
+        secs, doc = _run(["--base-url", base_url, "--model", model], Path(tmp) / "live")
+    u, s = doc["usage"], doc["summary"]
+    print(f"{base_url}: {len(doc['checks'])} checks, {u['requests']} requests, {u['prompt_tokens']} prompt + "
+          f"{u['completion_tokens']} completion = {u['total_tokens']} tokens, {secs:.1f} s wall")
+    print("verdicts: " + ", ".join(f"{v} {k}" for k, v in s.items() if v))
+
+
 def main() -> None:
     """Measure and print one line per run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base-url", help="measure one run against this live server instead")
+    parser.add_argument("--model", default="smollm2")
+    args = parser.parse_args()
+    if args.base_url:
+        _live(args.base_url, args.model)
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         with FakeServer() as srv:

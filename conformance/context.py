@@ -54,6 +54,12 @@ class Run:
         self.client.close()
 
 
+def request_key(method: str, path: str, body: Any = None, stream: bool = False, auth: bool = True,
+                headers: Any = None) -> str:
+    """The run cache's key of a request as CheckContext.request sends it (to seed the cache from outside)."""
+    return _key(method, path, body, stream, auth, headers)
+
+
 def _key(method: str, path: str, body: Any, stream: bool, auth: bool, headers: Any) -> str:
     # Hashed: recordings store the key, and it must carry no request content (secrets included).
     text = json.dumps([method, path, body, stream, auth, headers], sort_keys=True, default=str)
@@ -111,9 +117,15 @@ class CheckContext:
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
         cache: bool = True,
+        sample: int | None = None,
     ) -> Exchange:
-        """Send a request (or reuse the identical one already sent this run) and keep it as evidence."""
-        key = _key(method, path, body if content is None else content.decode("latin-1"), stream, auth, headers)
+        """Send a request (or reuse the identical one already sent this run) and keep it as evidence.
+
+        sample=i asks for the i-th independent answer to this request: sent once per run like any cached
+        request, but apart from sample j, so checks that need several samples of one request share them.
+        """
+        sent = body if content is None else content.decode("latin-1")
+        key = _key(method, path, sent if sample is None else [sent, f"sample {sample}"], stream, auth, headers)
 
         def once() -> Exchange:
             send = self.run.client.send
@@ -181,10 +193,10 @@ class CheckContext:
         body.update(fields)
         return {k: v for k, v in body.items() if v is not OMIT}
 
-    def chat(self, *, cache: bool = True, **fields: Any) -> Exchange:
-        """Send a chat completion request built by chat_body."""
+    def chat(self, *, cache: bool = True, sample: int | None = None, **fields: Any) -> Exchange:
+        """Send a chat completion request built by chat_body (sample: see request)."""
         body = self.chat_body(**fields)
-        return self.request("POST", CHAT, body, stream=bool(body.get("stream")), cache=cache)
+        return self.request("POST", CHAT, body, stream=bool(body.get("stream")), cache=cache, sample=sample)
 
     def expect_ok(self, ex: Exchange, what: str) -> Any:
         """The JSON body of a 2xx answer; a clear rejection is 'unsupported', a 5xx or garbage a failure."""

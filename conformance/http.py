@@ -42,6 +42,27 @@ class ReplayMiss(Exception):
     """Replaying: the recording holds no answer to this request (nothing was sent)."""
 
 
+class RecordedFailure(Exception):
+    """Replaying: the recording holds this request's transport failure, which the client raises again."""
+
+    def __init__(self, kind: str, message: str, answered: bool) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.answered = kind, message, answered
+
+
+@dataclass(frozen=True)
+class FailedWire:
+    """A request whose answer never came whole: what was sent and how it failed (recorded for replay)."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: bytes
+    kind: str  # "BodyCut" or "TransportError": the exception replay raises again
+    message: str  # the client's own message (secrets already redacted)
+    answered: bool
+
+
 @dataclass
 class Usage:
     """Requests and tokens a run spent, counted from what the server reported."""
@@ -134,6 +155,8 @@ class Client:
         self.miss_errors: tuple[type[BaseException], ...] = ()
         # Set by the recorder: sees the exact bytes of every exchange that went over the wire.
         self.tap: Callable[[Wire], None] | None = None
+        # Recording: a request that failed at transport level, so replay fails it the same way.
+        self.tap_failure: Callable[[FailedWire], None] | None = None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -173,6 +196,7 @@ class Client:
         url = self.url(path)
         answered = False
         start = time.monotonic()
+        req: httpx.Request | None = None
         try:
             req = self._http.build_request(method, url, content=content, headers=hdrs)
             try:
@@ -193,9 +217,16 @@ class Client:
                                           method, url), answered=True) from exc
             finally:
                 resp.close()
+        except BodyCut as exc:
+            self._failed(req, content, exc)
+            raise
         except httpx.HTTPError as exc:
-            raise TransportError(self._where(f"{type(exc).__name__}: {exc or 'no detail'}", method, url),
-                                 answered=answered) from exc
+            err = TransportError(self._where(f"{type(exc).__name__}: {exc or 'no detail'}", method, url),
+                                 answered=answered)
+            self._failed(req, content, err)
+            raise err from exc
+        except RecordedFailure as exc:
+            raise (BodyCut if exc.kind == "BodyCut" else TransportError)(exc.message, answered=exc.answered) from None
         except self.miss_errors as exc:
             raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
         raw, read_times = body.data, list(body.read_times_ms)
@@ -230,6 +261,13 @@ class Client:
         if self.tap is not None:
             self.tap(wire)
         return ex
+
+    def _failed(self, req: httpx.Request | None, content: bytes | None, exc: TransportError) -> None:
+        """Tell the recorder about a request that failed at transport level."""
+        if self.tap_failure is not None and req is not None:
+            self.tap_failure(FailedWire(req.method, str(req.url), tuple(req.headers.items()), content or b"",
+                                        "BodyCut" if isinstance(exc, BodyCut) else "TransportError", str(exc),
+                                        exc.answered))
 
     def _where(self, what: str, method: str, url: str) -> str:
         """An error message naming the request, with nothing secret in it."""

@@ -16,7 +16,7 @@ from conformance import __version__, bounds, exitcodes, html_report, options, re
 from conformance import sink as sinks
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
-from conformance.context import PropertySettings, Run
+from conformance.context import PropertySettings, Run, request_key
 from conformance.http import Client, ReplayMiss
 from conformance.limits import Budget, Limits
 from conformance.model import DEFAULT_MAX_BODY, CheckResult, Outcome, Severity, Target
@@ -205,6 +205,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if record_dir:
             tape = Recorder(Path(record_dir), secrets)
             client.tap = tape.add
+            client.tap_failure = tape.add_failure
     props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
                              config.getoption("--oai-explore"))
     budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
@@ -240,6 +241,9 @@ def pytest_configure(config: pytest.Config) -> None:
             client.close()
             raise pytest.UsageError(f"{found.problem} (--force runs anyway)")
         print(f"oai-conformance: warning: {found.problem} (running anyway)", file=sys.stderr)
+    if found.models is not None:
+        # The checks' own GET /models is this same request: sent once per run.
+        run.cache.setdefault(request_key("GET", "/models"), found.models)
     server = {**found.server, **recorded.get("server", {})}
     if config.getoption("--oai-server-version"):
         server["version"] = config.getoption("--oai-server-version")

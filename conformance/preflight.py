@@ -29,6 +29,7 @@ class Preflight:
 
     server: dict[str, Any]
     problem: str | None = None
+    models: Exchange | None = None  # the GET /models answer, which the models checks then reuse
 
 
 def probe(client: Client) -> Preflight:
@@ -49,12 +50,12 @@ def probe(client: Client) -> Preflight:
         info["models"] = ids[:20]
     try:
         if _no_route(ex):
-            return Preflight(info, _not_an_api(client, ex))
+            return Preflight(info, _not_an_api(client, ex), ex)
         if ids and client.target.model and client.target.model not in ids:
-            return Preflight(info, _unlisted_model(client, ids))
+            return Preflight(info, _unlisted_model(client, ids), ex)
     except _NotProbed:
         pass
-    return Preflight(info)
+    return Preflight(info, models=ex)
 
 
 def _model_ids(ex: Exchange) -> list[str] | None:

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance import scope
+from conformance.http import FailedWire
 from conformance.model import Wire, public_url
 from conformance.redact import REDACTED, Redactor
-from conformance.replay import BASE64, CassetteMiss, CorruptRecording, ReplayTransport, stored_body
+from conformance.replay import BASE64, FAILURES, CassetteMiss, CorruptRecording, ReplayTransport, stored_body
 
 if TYPE_CHECKING:  # vcrpy is imported when recording only: it costs a quarter second at every start
     from vcr.request import Request as VcrRequest
@@ -104,6 +105,23 @@ class Recorder:
         if wire is not None:
             with self._lock:
                 self._cached.setdefault(scope.current() or "", []).append((key, stream, wire))
+
+    def add_failure(self, failed: FailedWire) -> None:
+        """Keep a request of the current check that failed at transport level, so replay fails it alike."""
+        from vcr.request import Request as VcrRequest
+
+        req = self.secrets.request(VcrRequest(failed.method, failed.url, failed.request_body,
+                                              dict(failed.request_headers)))
+        body: Any = req.body
+        if isinstance(body, bytes):
+            try:
+                body = body.decode("utf-8")
+            except UnicodeDecodeError:  # an upload: kept exact, as the interactions keep theirs
+                body = {BASE64: base64.b64encode(body).decode("ascii")}
+        entry = {"method": req.method, "uri": req.uri, "body": body, "kind": failed.kind,
+                 "message": self.secrets.redactor.text(failed.message), "answered": failed.answered}
+        with self._lock:
+            self._notes.setdefault(scope.current() or "", {}).setdefault(FAILURES, []).append(entry)
 
     def note(self, key: str, value: Any) -> None:
         """Keep something the current check needs on replay (a property's generated requests)."""

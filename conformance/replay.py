@@ -19,7 +19,10 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from conformance import scope
-from conformance.http import RECORDED_ELAPSED
+from conformance.http import RECORDED_ELAPSED, RecordedFailure
+
+# The cassette metadata key of the requests that failed at transport level while recording.
+FAILURES = "failures"
 
 
 class CassetteMiss(Exception):
@@ -55,6 +58,7 @@ class _Tape:
     interactions: list[dict[str, Any]]
     metadata: dict[str, Any] = field(default_factory=dict)
     played: list[bool] = field(default_factory=list)
+    failures_played: set[int] = field(default_factory=set)  # indexes into metadata[FAILURES]
 
     def __post_init__(self) -> None:
         self.played = [False] * len(self.interactions)
@@ -146,6 +150,18 @@ class ReplayTransport(httpx.BaseTransport):
                 if same:
                     tape.played[i] = True
                     return _response(inter["response"], request)
+            # A request that failed at transport level when recorded fails again, the same way.
+            for i, failed in enumerate(tape.metadata.get(FAILURES) or []):
+                if i in tape.failures_played or not isinstance(failed, dict):
+                    continue
+                if _request_key(str(failed.get("method")), str(failed.get("uri"))) != key:
+                    continue
+                rec_body = stored_body(failed)
+                theirs = _json_or_raw(rec_body, {"content-type": request.headers.get("content-type", "")})
+                if (mine == theirs) if type(mine) is type(theirs) else body == rec_body:
+                    tape.failures_played.add(i)
+                    raise RecordedFailure(str(failed.get("kind")), str(failed.get("message")),
+                                          bool(failed.get("answered")))
         raise CassetteMiss(f"{request.method} {request.url} not in cassette {check_id}")
 
 

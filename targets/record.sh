@@ -21,15 +21,19 @@ case "$name" in
   llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
   vllm)                    script=vllm.sh;             env=(PORT=8089) ;;
   vllm-tools)              script=vllm.sh;             env=(PORT=8082 TOOLS=1) ;;
-  llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1) ;;
-  llama-cpp-python-tools)  script=llama-cpp-python.sh; env=(PORT=8088 TOOLS=1 LOGITS_ALL=1) ;;
+  # One request at a time: llama-cpp-python's server (interrupt_requests=True by default) cuts a stream when
+  # another request arrives, which recorded 6 stream checks as errors at the default concurrency.
+  llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1); extra=(--concurrency 1) ;;
+  llama-cpp-python-tools)  script=llama-cpp-python.sh; env=(PORT=8088 TOOLS=1 LOGITS_ALL=1); extra=(--concurrency 1) ;;
   transformers-serve)      script=transformers-serve.sh; env=(PORT=8084) ;;
   litellm)                 script=litellm.sh;          env=(PORT=8085 BACKEND_URL=http://127.0.0.1:8086/v1)
                            backend="llama-server"
                            LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
                            export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
                            extra=(--api-key-env LITELLM_MASTER_KEY) ;;
-  xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087) ;;
+  # One request at a time: an n=2 request waits until both of xllamacpp's slots are free, and with other
+  # requests in flight prop.chat.valid_requests timed out waiting (25 s by hand).
+  xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087); extra=(--concurrency 1) ;;
   *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
 esac
 

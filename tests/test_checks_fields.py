@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from conformance.checks.chat.fields import stop_words
+from conformance.checks.chat.fields_effect import INVALID, NO_VISIBLE_EFFECT
 from conformance.verdict import Skip
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
@@ -30,6 +31,8 @@ CASES: dict[str, dict[str, str]] = {
     "fields.n_ignored": {"fields.n.choices": "ignored", "fields.n.several": "ignored"},
     "fields.n_rejected": {"fields.n.choices": "unsupported", "fields.n.several": "unsupported"},
     "fields.n_capped": {"fields.n.choices": "pass", "fields.n.several": "unsupported"},
+    # Several greedy samples are pointless and vLLM rejects them: the n checks sample at temperature 1.
+    "fields.n_greedy_rejected": {"fields.n.choices": "pass", "fields.n.several": "pass"},
     "chat.index_wrong": {"fields.n.choices": "fail"},
     "fields.temperature_zero_sampled": {"fields.temperature.zero_repeatable": "ignored"},
     "fields.penalties_ignored": {"fields.frequency_penalty.effect": "ignored",
@@ -140,7 +143,16 @@ def test_temperature_zero_names_the_requests_it_compared(conformant: str) -> Non
     """The pass reason says the two answers were sent back to back, not that one came from the run cache."""
     result = run_checks(conformant, "fields.temperature.zero_repeatable")["fields.temperature.zero_repeatable"]
     assert result.reason.startswith("two requests sent back to back gave the same text")
-    assert len(result.evidence) == 2
+    # Three back to back, shared with chat.requests.isolated, none of them the plain request cached earlier.
+    assert len(result.evidence) == 3 and len({id(e) for e in result.evidence}) == 3
+
+
+def test_isolation_and_temperature_zero_share_their_back_to_back_samples(conformant: str) -> None:
+    """The three back-to-back answers are sent once per run, whichever of the two checks asks first."""
+    results = run_checks(conformant, "chat.requests.isolated,fields.temperature.zero_repeatable")
+    iso, zero = results["chat.requests.isolated"], results["fields.temperature.zero_repeatable"]
+    assert [e.wire for e in zero.evidence] == [e.wire for e in iso.evidence[:3]]
+    assert len(iso.evidence) == 5
 
 
 def test_stop_judges_against_an_answer_that_contains_the_stop_string(conformant: str) -> None:
@@ -151,3 +163,35 @@ def test_stop_judges_against_an_answer_that_contains_the_stop_string(conformant:
         assert word in result.details["unstopped_text"] and word not in result.details["text"]
         assert result.details["unstopped_text"].startswith(result.details["text"].rstrip())
         assert "which the unstopped answer" in result.reason
+
+
+EFFECT_IDS = [f"fields.{f}.effect" for f in INVALID]
+
+
+def test_fields_that_take_every_invalid_value_at_once_are_judged_from_one_request() -> None:
+    """A server dropping all of them takes all the invalid values in one request: each check reads that one."""
+    with FakeServer(deviations={f"fields.{f}_ignored" for f in INVALID}) as srv:
+        results = run_checks(srv.base_url, ",".join(EFFECT_IDS))
+    assert {r.outcome.value for r in results.values()} == {"ignored"}, {k: r.reason for k, r in results.items()}
+    assert len({r.evidence[-1].wire for r in results.values()}) == 1
+    assert all("all taken: the field is not read" in r.reason for r in results.values())
+
+
+def test_a_rejected_set_of_invalid_values_sends_the_field_alone() -> None:
+    """Where the server reads some of the fields, the set is rejected and the field's own invalid value decides."""
+    with FakeServer(deviations={"fields.service_tier_ignored"}) as srv:
+        result = run_checks(srv.base_url, "fields.service_tier.effect")["fields.service_tier.effect"]
+    assert result.outcome.value == "ignored" and "all taken" not in result.reason
+    assert result.evidence[-1].request_body["service_tier"] == INVALID["service_tier"]
+    assert result.evidence[-2].status == 400
+
+
+def test_fields_of_no_visible_effect_share_one_request(conformant: str) -> None:
+    """user, safety_identifier and prompt_cache_key go in one request; a rejection sends each alone."""
+    ids = [f"fields.{f}.accepted" for f in NO_VISIBLE_EFFECT]
+    results = run_checks(conformant, ",".join(ids))
+    assert len({r.evidence[0].wire for r in results.values()}) == 1
+    with FakeServer(deviations={"fields.user_rejected"}) as srv:
+        got = outcomes(run_checks(srv.base_url, ",".join(ids)))
+    assert got == {"fields.user.accepted": "unsupported", "fields.safety_identifier.accepted": "pass",
+                   "fields.prompt_cache_key.accepted": "pass"}

@@ -56,3 +56,23 @@ def test_missing_param_is_a_deviation_not_a_failure() -> None:
     for result in results.values():
         assert result.outcome.value == "pass"
         assert any("error.param" in d for d in result.deviations), result.deviations
+
+
+TOGETHER_IDS = [c.id for c in CASES if c.together]
+
+
+def test_out_of_range_values_accepted_together_are_judged_from_one_request() -> None:
+    """A 200 to all the out-of-range numbers at once shows none is validated: one request judges them all."""
+    with FakeServer(deviations={"errors.validation_200"}) as srv:
+        results = run_checks(srv.base_url, ",".join(TOGETHER_IDS))
+    assert {r.outcome.value for r in results.values()} == {"fail"}
+    assert len({r.evidence[0].wire for r in results.values()}) == 1
+    assert all(len(r.evidence) == 1 and "sent with 4 other out-of-range values" in r.reason for r in results.values())
+
+
+def test_a_rejected_group_is_judged_value_by_value(conformant: str) -> None:
+    """A rejection of the group names no culprit: each value is then sent alone and judged on its own answer."""
+    results = run_checks(conformant, ",".join(TOGETHER_IDS))
+    for result in results.values():
+        assert result.outcome.value == "pass"
+        assert len(result.evidence) == 2 and result.evidence[1].request_body != result.evidence[0].request_body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -232,3 +233,18 @@ def test_the_judgement_is_the_same_on_replay(tmp_path: Path) -> None:
     replayed = run("replayed", "--replay", str(cassettes))
     assert live["stream.n.choices"]["reason"] == replayed["stream.n.choices"]["reason"]
     assert "IndexError" in replayed["stream.n.choices"]["reason"]
+
+
+def test_a_server_error_is_what_the_official_client_raises_on() -> None:
+    """A 5xx among a failing check's answers: the SDK makes the same call on those bytes and raises, so it agrees."""
+    error = b'{"error": {"code": 500, "message": "image input is not supported", "type": "server_error"}}'
+    wire = Wire("POST", CHAT_URL, (), b"{}", 500, "Internal Server Error", (("content-type", "application/json"),),
+                error)
+    failed = Exchange("POST", CHAT_URL, {}, {"messages": []}, 500, {"content-type": "application/json"},
+                      json.loads(error), None, wire=wire)
+    ok = _result(Outcome.FAIL, two_choices(first=0), severity=Severity.BREAKS_CLIENTS)
+    after = review.review(dataclasses.replace(ok, evidence=(*ok.evidence, failed)))
+    note = after.details["openai_sdk"]
+    assert note["agrees"] is True and "InternalServerError" in note["note"] and "answer 2" in note["note"], note
+    alone = review.review(dataclasses.replace(ok, evidence=(failed,)))
+    assert alone.details["openai_sdk"]["agrees"] is True

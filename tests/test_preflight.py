@@ -179,7 +179,19 @@ def test_force_runs_anyway_and_counts_the_probes(tmp_path: Path) -> None:
     assert r.returncode not in (exitcodes.USAGE, exitcodes.UNREACHABLE), r.stdout[-2000:] + r.stderr[-2000:]
     assert "oai-conformance: warning: GET " in r.stdout and "(running anyway)" in r.stdout
     doc = results.load(tmp_path / "out")
-    assert doc["checks"] and doc["usage"]["requests"] == len(seen) > 2
+    # The probes count: GET /models (which the models checks then reuse) and the chat probe.
+    assert doc["checks"] and doc["usage"]["requests"] == len(seen) == 2
+    assert doc["checks"][0]["evidence"][0]["request"]["url"].endswith("/v1/models")
+
+
+def test_the_models_checks_reuse_the_preflights_list(tmp_path: Path) -> None:
+    """GET /models is sent once per run: the preflight's answer is the models checks' evidence."""
+    with FakeServer() as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "out",
+                "--only", "models.list.*", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:]
+    doc = results.load(tmp_path / "out")
+    assert doc["usage"]["requests"] == 1 and all(c["outcome"] == "pass" for c in doc["checks"])
 
 
 def test_a_run_without_models_list_goes_on(tmp_path: Path) -> None:

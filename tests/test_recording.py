@@ -201,3 +201,49 @@ def test_bundled_reports_and_recordings_carry_no_absolute_local_path() -> None:
                 text = f.read_text(encoding="utf-8", errors="replace")
                 found += [f"{f.relative_to(root)}: {p}" for p in ("/root/", "/home/", "/work/", "/tmp/") if p in text]
     assert found == []
+
+
+@pytest.mark.parametrize(("fault", "options", "only"), [("cut-body", {}, "chat.response.object")])
+def test_a_request_that_failed_when_recorded_fails_alike_on_replay(tmp_path: Path, fault: str, options: dict,
+                                                                   only: str) -> None:
+    """A transport failure is recorded too: replay gives the recorded verdict, not 'not in the recording'."""
+    from tests.hostile import hostile
+
+    with hostile(fault, **options) as url:
+        live = oai("run", "--base-url", url, "--model", "fake-model", "--only", only, "--timeout", "1", "--force",
+                   "--record", str(tmp_path / "rec"), "--output", str(tmp_path / "live"), cwd=tmp_path)
+    assert live.returncode in (exitcodes.FAILED, exitcodes.NOT_JUDGED, exitcodes.UNREACHABLE), live.stdout[-2000:]
+    cassette = json.loads((tmp_path / "rec" / f"{only}.json").read_text())
+    assert cassette["metadata"]["failures"], cassette
+    replayed = oai("run", "--replay", str(tmp_path / "rec"), "--only", only, "--output", str(tmp_path / "replayed"),
+                   cwd=tmp_path)
+    before, after = results.load(tmp_path / "live"), results.load(tmp_path / "replayed")
+    row = {c["id"]: (c["outcome"], c["reason"]) for c in before["checks"]}
+    again = {c["id"]: (c["outcome"], c["reason"]) for c in after["checks"]}
+    assert again == row and "not in the recording" not in str(again), (row, again, replayed.stdout[-1500:])
+
+
+def test_a_timed_out_request_is_replayed_as_the_same_transport_error(tmp_path: Path) -> None:
+    """The recorder keeps a request that got no answer; replaying it raises the recorded error, message and all."""
+    import httpx
+
+    from conformance.http import Client, TransportError
+    from conformance.model import Target
+    from conformance.recording import Recorder, Replayer, Secrets
+    from conformance import scope
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    target = Target(base_url="http://127.0.0.1:9/v1", model="m", name="t", timeout_s=1.0)
+    recorder = Recorder(tmp_path, Secrets())
+    live = Client(target, transport=httpx.MockTransport(hang))
+    live.tap, live.tap_failure = recorder.add, recorder.add_failure
+    with recorder.cassette("c.one"), pytest.raises(TransportError) as first:
+        live.send("POST", "/chat/completions", json_body={"a": 1})
+    replayer = Replayer(tmp_path, Secrets())
+    again = Client(target, transport=replayer.transport)
+    again.miss_errors = replayer.miss
+    with scope.within("c.one"), pytest.raises(TransportError) as second:
+        again.send("POST", "/chat/completions", json_body={"a": 1})
+    assert str(second.value) == str(first.value) and "ReadTimeout" in str(first.value)

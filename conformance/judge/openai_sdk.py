@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,29 +80,62 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
     return None
 
 
+def status_error(method: str, url: str, request_body: Any, status: int, headers: Iterable[tuple[str, str]],
+                 body: bytes) -> str | None:
+    """What the SDK raises on a 5xx answer to a call it makes (None: not a 5xx, or no call makes the request)."""
+    if status < 500:
+        return None
+    path = httpx.URL(url).path.rstrip("/")
+    client = _client(status, headers, body)
+    if method == "POST" and path.endswith("/chat/completions"):
+        stream = isinstance(request_body, dict) and request_body.get("stream") is True
+        call: Callable[[], Any] = lambda: client.chat.completions.create(model="judge", messages=[], stream=stream)
+    elif method == "GET" and path.endswith("/models"):
+        call = lambda: list(client.models.list())  # noqa: E731
+    else:
+        return None
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - what the client raises is the finding
+        return _raised(exc)
+    return None
+
+
 class _Answer(httpx.BaseTransport):
-    """Answers any request with one given response, in memory.
+    """Answers any request with the response the calling thread is judging, in memory.
 
     Its own class rather than httpx.MockTransport: vcrpy patches MockTransport while recording or
     replaying, and would take the SDK's request for one of the target's.
     """
 
-    def __init__(self, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
-        self._status = status
-        self._headers = [(k, v) for k, v in headers if k.lower() not in _DROP_HEADERS]
-        self._body = body
+    def __init__(self) -> None:
+        self._current = threading.local()
+
+    def set(self, status: int, headers: Iterable[tuple[str, str]], body: bytes) -> None:
+        """The answer this thread's next SDK call gets."""
+        self._current.answer = (status, [(k, v) for k, v in headers if k.lower() not in _DROP_HEADERS], body)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """The given response, whatever was asked."""
-        return httpx.Response(self._status, headers=self._headers, content=self._body, request=request)
+        """The answer set for this thread, whatever was asked."""
+        status, headers, body = self._current.answer
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[Any, _Answer]:
+    """One SDK client for the whole run (building one per answer cost more than judging it), and its transport."""
+    import openai
+
+    answer = _Answer()
+    http: Any = httpx.Client(transport=answer, trust_env=False)  # 3.x accepts httpx too
+    return openai.OpenAI(api_key="judge", base_url=_BASE_URL, http_client=http, max_retries=0), answer
 
 
 def _client(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any:
-    """An SDK client whose only answer is the given one."""
-    import openai
-
-    http: Any = httpx.Client(transport=_Answer(status, headers, body), trust_env=False)  # 3.x accepts httpx too
-    return openai.OpenAI(api_key="judge", base_url=_BASE_URL, http_client=http, max_retries=0)
+    """The SDK client, answering this thread's next call with the given answer."""
+    client, answer = _shared()
+    answer.set(status, headers, body)
+    return client
 
 
 def _raised(exc: BaseException) -> str:

@@ -35,11 +35,21 @@ def judgement(ex: Exchange) -> openai_sdk.Judgement | None:
 def review(result: CheckResult) -> CheckResult:
     """The result with the SDK's findings: a client failure the check missed or judged milder becomes the verdict."""
     judged = [(n, j) for n, j in ((n, judgement(ex)) for n, ex in enumerate(result.evidence, 1)) if j is not None]
-    if not judged:
+    if not judged and not (result.outcome is Outcome.FAIL and result.severity in (None, Severity.BREAKS_CLIENTS)):
         return result
     failed = [(n, j) for n, j in judged if not j.ok]
     if not failed:
         if result.outcome is Outcome.FAIL and result.severity in (None, Severity.BREAKS_CLIENTS):
+            raised = _raised_on_5xx(result)
+            if raised is not None:
+                # A 5xx among the answers: the same call through the official client raises on it.
+                n, call = raised
+                note = {"sdk": openai_sdk.version(), "agrees": True,
+                        "note": f"the official client raises {call} on answer {n} (a server error); it read the "
+                                f"{len(judged)} 2xx answer(s) as the suite did"}
+                return replace(result, details={**result.details, DETAIL: note})
+            if not judged:
+                return result  # nothing the official client makes a call for: it has no say
             # The suite says clients break, yet the official client reads every answer fine: worth a second look
             # (a spec deviation or lax validation makes no claim about clients, so it is not flagged).
             note = {"sdk": judged[0][1].sdk, "agrees": False,
@@ -64,3 +74,15 @@ def review(result: CheckResult) -> CheckResult:
     found["overrides"] = {"outcome": result.outcome.value, "reason": result.reason}
     return replace(result, outcome=Outcome.FAIL, reason=reason, severity=Severity.BREAKS_CLIENTS,
                    details={**result.details, DETAIL: found})
+
+
+def _raised_on_5xx(result: CheckResult) -> tuple[int, str] | None:
+    """The first 5xx answer of the check and what the official client raises on it, if any."""
+    for n, ex in enumerate(result.evidence, 1):
+        wire = ex.wire
+        if wire is not None and wire.status >= 500:
+            raised = openai_sdk.status_error(wire.method, wire.url, ex.request_body, wire.status,
+                                             wire.response_headers, wire.response_body)
+            if raised is not None:
+                return n, raised
+    return None

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from conformance.properties import fragments
 from conformance.properties.badvalues import Bad, array_size, out_of_range, wrong_types
 from conformance.properties.fromschema import FieldSchema, cheap, enum_of, field_schema, required_of, valid
+from conformance.properties.chat import REQUEST
 from conformance.properties.spec import Budget, Example
 
-REQUEST = "CreateChatCompletionRequest"
 # Bounds tightened to what is cheap to answer (never loosened); everything else is the schema's.
 CHEAP: dict[str, dict[str, Any]] = {
     "n": {"maximum": 3},

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from conformance.context import CheckContext
-from conformance.properties import engine
+from conformance.properties import engine, trace
 from conformance.properties.engine import Finding, Session
 from conformance.properties.reproducer import curl
 from conformance.properties.spec import EndpointSpec, budget
@@ -51,8 +51,13 @@ def _details(ctx: CheckContext, spec: EndpointSpec, session: Session, finding: F
 
 def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: bool) -> tuple[Session, dict[str, Any]]:
     session = _session(ctx, spec, expect_valid)
-    strategy = (spec.valid if expect_valid else spec.invalid)(ctx.model, session.budget)
-    finding = engine.run(session, strategy, check_id, spec.seeds(ctx.model) if expect_valid else None)
+    replayer = ctx.run.replayer
+    if replayer is not None:
+        # A replay evaluates the recorded examples: no strategy is built (nor Hypothesis imported).
+        finding = engine.replay(session, replayer.metadata(check_id).get(trace.KEY), check_id)
+    else:
+        strategy = (spec.valid if expect_valid else spec.invalid)(ctx.model, session.budget)
+        finding = engine.run(session, strategy, check_id, spec.seeds(ctx.model) if expect_valid else None)
     details = _details(ctx, spec, session, finding)
     if finding is not None:
         rep = details["reproducer"]

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
+from importlib import metadata
+from typing import TYPE_CHECKING
 
 from conformance.context import CheckContext
 from conformance.model import Exchange
@@ -24,6 +22,10 @@ from conformance.properties import trace
 from conformance.properties.spec import Budget, Example, Judge, Judgement, stable_seed
 from conformance.schemas import request_validator
 from conformance.verdict import HarnessError
+
+if TYPE_CHECKING:
+    from hypothesis import settings
+    from hypothesis import strategies as st
 
 
 class PropertyFailure(Exception):
@@ -69,7 +71,9 @@ class Session:
     observations: list[dict[str, Any]] = field(default_factory=list)
     unanswered: Example | None = None  # the request the target gave no answer to
     calls: list[Example] = field(default_factory=list)  # every example evaluated, in order: the stored trace
-    drawn_with: str = hypothesis.__version__  # the Hypothesis that drew the examples (a replay's: the recorded one)
+    # The Hypothesis that draws the examples (a replay's: the recorded one). Read from the installed metadata:
+    # importing Hypothesis costs about a second, and a replay draws nothing.
+    drawn_with: str = field(default_factory=lambda: metadata.version("hypothesis"))
     _judged: dict[str, tuple[Judgement, Exchange]] = field(default_factory=dict)
 
     def evaluate(self, example: Example) -> None:
@@ -178,6 +182,8 @@ def _last_usage(raw: str) -> Any:
 
 def hypothesis_settings(budget: Budget) -> settings:
     """Fixed settings: no database, no deadline (servers are slow), no phases that re-send requests."""
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+
     return settings(
         # Draws, not requests: the session stops sending at budget.examples distinct requests, seeds included.
         max_examples=budget.examples,
@@ -205,6 +211,10 @@ def run(session: Session, strategy: st.SearchStrategy[Example], check_id: str,
     replayer = session.ctx.run.replayer
     if replayer is not None:
         return replay(session, replayer.metadata(check_id).get(trace.KEY), check_id)
+    import hypothesis
+    from hypothesis import given, seed, settings
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     @settings(hypothesis_settings(session.budget))
     @given(strategy)
     def holds(example: Example) -> None:

@@ -123,6 +123,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                                            {"role": "user", "content": "Hi"}])),
     "chat.content_parts_rejected": ({}, _status(messages=[{"role": "user", "content": [{"type": "text",
                                                                                         "text": "Hi"}]}])),
+    "chat.content_parts_dropped": ({}, lambda api: api.content(messages=[{"role": "user", "content": [
+        {"type": "text", "text": "Count to three."}]}])),
     "chat.unknown_field_rejected": ({}, _status(some_vendor_extension=True)),
     "chat.multi_turn_ignored": ({}, _multi_turn),
     "chat.state_leaks": ({}, _leaks),
@@ -147,6 +149,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     # An invalid value: 400 where the field is read, 200 where it is dropped.
     **{f"fields.{f}_ignored": ({}, _status(**{f: bad})) for f, bad in INVALID.items()},
     "fields.n_capped": ({}, _status(n=4)),
+    "fields.n_greedy_rejected": ({}, _status(n=2, temperature=0)),
     "tools.not_in_prompt": ({}, lambda api: api.body(tools=TOOLS)["usage"]["prompt_tokens"]),
     "fields.usage_wrong_when_n_gt_1": ({}, lambda api: [_usage_adds_up(api.body(n=k)) for k in (1, 2)]),
     "fields.numeric_strings_accepted": ({}, _status(temperature="0.5")),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks._shared.prompts import LONG_PROMPT
 from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
 FEATURE = "Chat completions"
 SCHEMA = "CreateChatCompletionResponse"
+NAME_TOKENS = 8
 
 
 def _basic(ctx: CheckContext) -> dict:
@@ -102,8 +104,9 @@ def multi_turn(ctx: CheckContext) -> str:
     last = {"role": "user", "content": "What did I say my name was? Answer with the name only."}
     a = [{"role": "user", "content": "My name is Zorblax."}, {"role": "assistant", "content": "Nice to meet you, Zorblax."}, last]
     b = [{"role": "user", "content": "My name is Quentin."}, {"role": "assistant", "content": "Nice to meet you, Quentin."}, last]
-    ta = _shape.text(ctx.expect_ok(ctx.chat(messages=a), "a multi-turn history"))
-    tb = _shape.text(ctx.expect_ok(ctx.chat(messages=b), "a multi-turn history"))
+    # A name is a few tokens: the answers differ there or not at all.
+    ta = _shape.text(ctx.expect_ok(ctx.chat(messages=a, max_tokens=NAME_TOKENS), "a multi-turn history"))
+    tb = _shape.text(ctx.expect_ok(ctx.chat(messages=b, max_tokens=NAME_TOKENS), "a multi-turn history"))
     # Protocol, not wit: different histories must give a different greedy answer, or history was dropped.
     if ta == tb:
         raise Fail(f"two different histories with the same last turn got the same answer {ta!r}: earlier turns ignored")
@@ -119,14 +122,31 @@ def prefill(ctx: CheckContext) -> str:
 
 
 @check("chat.messages.content_parts", feature=FEATURE, field="messages.content.parts", required=True,
-       behavior="An array of text parts is treated like the same string content")
+       behavior="An array of text parts is treated like the same string content", alone=True)
 def content_parts(ctx: CheckContext) -> str:
+    # alone: two greedy answers are compared, and llama.cpp's answer to a request batched with others can
+    # differ from the same request's answer alone (both forms pass 12/12 sent alone by hand).
     plain = _shape.text(_basic(ctx))
     parts = [{"role": "user", "content": [{"type": "text", "text": DEFAULT_PROMPT}]}]
     got = _shape.text(ctx.expect_ok(ctx.chat(messages=parts), "array-of-parts content"))
-    if got != plain:
-        raise Fail(f"same prompt as text parts answered {got!r}, as a string {plain!r} (temperature 0)")
-    return "same answer as the string form"
+    if got == plain:
+        return "same answer as the string form"
+    # Some servers answer according to the request before (llama-cpp-python's prompt cache: see
+    # chat.requests.isolated), and the parts request followed the string one: compare each form sent
+    # right after itself.
+    def twice(what: str, **fields: object) -> str:
+        ctx.expect_ok(ctx.chat(cache=False, **fields), what)
+        return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), f"{what}, again right after itself"))
+
+    plain_again, parts_again = twice("the string form"), twice("array-of-parts content", messages=parts)
+    ctx.note(first_string=plain, first_parts=got, string_after_itself=plain_again, parts_after_itself=parts_again)
+    if plain_again == parts_again:
+        ctx.deviations.append(f"the parts form answered {got!r} right after the string form's {plain!r}: the answer "
+                              "depends on the request before it (see chat.requests.isolated)")
+        return f"same answer {parts_again!r} as the string form when each is sent right after itself"
+    # Clients that send content as parts (typed SDK messages, multimodal frameworks) get another answer.
+    raise Fail(f"same prompt as text parts answered {parts_again!r}, as a string {plain_again!r} (temperature 0, "
+               "each sent right after itself)")
 
 
 @check("chat.request.unknown_field", feature=FEATURE, required=True,
@@ -171,18 +191,32 @@ def model_echo(ctx: CheckContext) -> str:
        # Another check's request arriving in between would be the "unrelated request": run it alone.
        alone=True)
 def requests_isolated(ctx: CheckContext) -> str:
-    # Fresh requests only: the run cache would hide exactly the state this check looks for.
+    # Fresh requests only: the plain request cached earlier would hide exactly the state this check looks for.
     def ask(what: str, **fields: object) -> str:
         return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), what))
 
-    ask("the request")
-    after_itself = ask("the same request again")
-    again = ask("the same request a third time")
+    _, after_itself, again = back_to_back(ctx)
     if again != after_itself:
         raise Skip(f"temperature 0 is not repeatable here ({after_itself!r} then {again!r}); isolation cannot be judged")
-    ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
+    # The unrelated request is http.robustness.long_prompt's (sent once per run, here, since alone checks
+    # go first); a server that does not answer it gets a short unrelated one instead.
+    unrelated = ctx.chat(messages=[{"role": "user", "content": LONG_PROMPT}])
+    if not 200 <= (unrelated.status or 0) < 300:
+        ask("an unrelated request", messages=[{"role": "user", "content": "Tell me a story about a lion named Zorblax."}])
     after_other = ask("the request once more")
     if after_other != again:
-        raise Fail(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
+        # The official client reads every answer; what is wrong is that it depends on someone else's request.
+        # OpenAI documents requests as independent but promises no determinism, so clients cope: the spec.
+        raise SpecViolation(f"the same request answered {again!r} twice in a row, then {after_other!r} right after an "
                    "unrelated request: the answer depends on earlier requests (state leaks between requests)")
     return f"same answer {again!r} after itself and after an unrelated request"
+
+
+BACK_TO_BACK = 3
+
+
+def back_to_back(ctx: CheckContext) -> list[str]:
+    """The plain request's answers sent three times in a row (fresh samples, shared by the alone checks)."""
+    # Samples 1-3 are sent together by whichever alone check asks first, so they stay back to back.
+    return [_shape.text(ctx.expect_ok(ctx.chat(sample=i), f"the plain request, sample {i} of {BACK_TO_BACK} "
+                                      "sent back to back")) for i in range(1, BACK_TO_BACK + 1)]

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks.chat.chat import back_to_back
 from conformance.context import OMIT, CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation
@@ -32,8 +33,8 @@ def _completion_tokens(body: dict[str, Any]) -> int | None:
 
 
 def _samples(ctx: CheckContext, k: int, what: str, **fields: Any) -> list[str]:
-    """k independent answers (never from the run cache)."""
-    return [_shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), what)) for _ in range(k)]
+    """k independent answers, shared with any other check that samples the same request."""
+    return [_shape.text(ctx.expect_ok(ctx.chat(sample=i, **fields), what)) for i in range(1, k + 1)]
 
 
 def _limited(ctx: CheckContext, field: str) -> str:
@@ -170,16 +171,13 @@ def stop_list(ctx: CheckContext) -> str:
 @check("fields.temperature.zero_repeatable", feature=FEATURE, field="temperature", alone=True,
        behavior="temperature 0 is repeatable: the same request twice gives the same text")
 def temperature_zero(ctx: CheckContext) -> str:
-    # Fresh requests sent back to back (alone, never from the run cache): an answer cached early in the
-    # run followed other requests, and some servers answer according to the request before.
-    def ask(what: str) -> str:
-        return _shape.text(ctx.expect_ok(ctx.chat(cache=False), what))
-
-    first, second = ask("the request"), ask("the same request again")
+    # Fresh requests sent back to back (alone, never the plain request cached early in the run, which
+    # followed other requests: some servers answer according to the request before). The same three
+    # samples serve chat.requests.isolated, so all three are asked for, back to back, whoever asks first.
+    first, second, third = back_to_back(ctx)
     if first == second:
         return f"two requests sent back to back gave the same text: {first!r}"
-    # A third tells sampling from state: after itself, a server without sampling noise answers the same.
-    third = ask("the same request a third time")
+    # The third tells sampling from state: after itself, a server without sampling noise answers the same.
     ctx.note(answers=[first, second, third])
     if second == third:
         ctx.deviations.append(f"the first of three requests sent back to back gave {first!r}, the next two "
@@ -200,9 +198,11 @@ def temperature_high(ctx: CheckContext) -> str:
     return f"{len(set(texts))} distinct texts in 3 samples"
 
 
-@check("fields.top_p.collapses", feature=FEATURE, field="top_p",
+@check("fields.top_p.collapses", feature=FEATURE, field="top_p", alone=True,
        behavior="a tiny top_p (0.01) collapses the variation of a high temperature")
 def top_p_collapses(ctx: CheckContext) -> str:
+    # alone: llama.cpp computes a request batched with others slightly differently, so "top_p 0.01 still
+    # varies" under load can be the batch, not the sampler (it never varied alone by hand).
     fields: dict[str, Any] = {"messages": STORY, "temperature": 1.5, "max_tokens": SAMPLE_TOKENS}
     narrow = _samples(ctx, 3, "top_p 0.01", top_p=0.01, **fields)
     ctx.note(top_p_samples=narrow)
@@ -215,9 +215,11 @@ def top_p_collapses(ctx: CheckContext) -> str:
     return f"top_p 0.01 gave one text {narrow[0]!r} where temperature 1.5 alone varied"
 
 
-@check("fields.seed.repeatable", feature="Reproducible outputs", field="seed",
+@check("fields.seed.repeatable", feature="Reproducible outputs", field="seed", alone=True,
        behavior="seed makes sampling repeatable: same seed, same text at temperature 1; another seed differs")
 def seed_repeatable(ctx: CheckContext) -> str:
+    # alone: the same seed gives the same text only under the same batching (llama.cpp); two requests each
+    # batched with different neighbours differ, which says nothing about seed.
     fields: dict[str, Any] = {"messages": STORY, "temperature": 1.0, "max_tokens": SAMPLE_TOKENS}
     first = _shape.text(_body(ctx, "seed 1234", seed=1234, **fields))
     again = _shape.text(ctx.expect_ok(ctx.chat(cache=False, seed=1234, **fields), "seed 1234 again"))
@@ -258,7 +260,8 @@ def n_choices(ctx: CheckContext) -> str:
        behavior="n=4 returns four choices (servers that cap n at their slot count reject it: say so clearly)")
 def n_several(ctx: CheckContext) -> str:
     # llama.cpp caps n at its parallel slots (-np): a clear 400 there is a limit, not a broken server.
-    body = ctx.expect_ok(ctx.chat(max_tokens=2, n=4), "n=4")
+    # Temperature 1: this judges n, not determinism, and vLLM rejects n > 1 with greedy sampling.
+    body = ctx.expect_ok(ctx.chat(max_tokens=2, n=4, temperature=1), "n=4")
     choices = _shape.choices(body)
     if len(choices) == 1:
         raise Ignored("n=4 returned a single choice")

@@ -45,6 +45,14 @@ NEWS_PROMPT = [{"role": "user", "content": "What happened in the news today? Cit
 def _no_effect(ctx: CheckContext, field: str, why: str) -> NoReturn:
     """No effect seen: an invalid value decides between 'not read at all' and 'read, effect unseen'."""
     bad = INVALID[field]
+    # First every field's invalid value in one request (the run cache sends it once for all these checks):
+    # accepted with 200, no field of it is read. A rejection says nothing about which one was read, so
+    # then this field's invalid value goes alone.
+    together = ctx.chat(max_tokens=CHEAP, **INVALID)
+    if 200 <= (together.status or 0) < 300:
+        others = len(INVALID) - 1
+        raise Ignored(f"{why}; an invalid {field}={bad!r} was accepted with {together.status}, sent with the invalid "
+                      f"values of {others} other optional fields, all taken: the field is not read")
     ex = ctx.chat(max_tokens=CHEAP, **{field: bad})
     status = ex.status or 0
     if 200 <= status < 300:
@@ -64,6 +72,13 @@ def _usage_details(body: dict[str, Any]) -> dict[str, Any]:
 
 def _by_design(field: str, value: str) -> CheckFn:
     def run(ctx: CheckContext) -> str:
+        # All of them in one request first (sent once for the three checks); where that is not answered
+        # normally, this field goes alone, so a rejection is pinned on the field that caused it.
+        together = ctx.chat(max_tokens=CHEAP, **NO_VISIBLE_EFFECT)
+        if 200 <= (together.status or 0) < 300:
+            ctx.expect_ok(together, f"{field}={value!r} with {', '.join(sorted(set(NO_VISIBLE_EFFECT) - {field}))}")
+            ctx.note(effect=BY_DESIGN)
+            return "accepted (in one request with the other fields of no visible effect); no visible effect by design"
         fields: dict[str, Any] = {field: value}
         ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **fields), f"{field}={value!r}")
         ctx.note(effect=BY_DESIGN)
@@ -79,9 +94,24 @@ for _field, _value in NO_VISIBLE_EFFECT.items():
         _by_design(_field, _value))
 
 
+# Fields every chat model takes, whose effects show in different places (a stored completion, the
+# answer's service_tier): asked for in one request, sent once for their three checks.
+STORED = {"store": True, "metadata": METADATA}
+TIER = {"service_tier": "auto"}
+
+
+def _with(ctx: CheckContext, fields: dict[str, Any], what: str) -> dict[str, Any]:
+    """The answer to a request with these fields: the shared one with STORED and TIER where that is answered
+    normally, else one with these fields alone (so a rejection is pinned on the field that caused it)."""
+    together = ctx.chat(max_tokens=CHEAP, **STORED, **TIER)
+    if 200 <= (together.status or 0) < 300:
+        return ctx.expect_ok(together, f"{what} (with {', '.join(k for k in (*STORED, *TIER) if k not in fields)})")
+    return ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **fields), what)
+
+
 def _stored(ctx: CheckContext) -> tuple[dict[str, Any], Any]:
     """A completion created with store true and metadata, and the server's answer to retrieving it."""
-    body = ctx.expect_ok(ctx.chat(max_tokens=CHEAP, store=True, metadata=METADATA), "store: true with metadata")
+    body = _with(ctx, STORED, "store: true with metadata")
     cid = body.get("id")
     if not isinstance(cid, str) or not cid:
         raise SpecViolation(f"the stored completion has no id to retrieve it by: {cid!r}")
@@ -113,7 +143,7 @@ def metadata_effect(ctx: CheckContext) -> str:
 @check("fields.service_tier.effect", feature=FEATURE, field="service_tier",
        behavior="service_tier 'auto' is answered with the tier that served the request (response.service_tier)")
 def service_tier_effect(ctx: CheckContext) -> str:
-    body = ctx.expect_ok(ctx.chat(max_tokens=CHEAP, service_tier="auto"), "service_tier 'auto'")
+    body = _with(ctx, TIER, "service_tier 'auto'")
     tier = body.get("service_tier")
     if isinstance(tier, str) and tier:
         return f"the response names the tier that served it: {tier!r}"

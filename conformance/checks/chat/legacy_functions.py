@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks.chat.tools import PLAIN_TOKENS, PROMPT
 from conformance.context import CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored
@@ -18,7 +19,9 @@ WEATHER = {
     "description": "Get the current weather in a city.",
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
 }
-ASK_WEATHER = [{"role": "user", "content": "What is the weather in Paris?"}]
+# The tools checks' prompt: the request without any declaration is then the one tools.declared.reach_prompt
+# sends, and the run cache sends it once.
+ASK_WEATHER = PROMPT
 CALL_TOKENS = 64
 
 
@@ -53,7 +56,8 @@ def functions_effect(ctx: CheckContext) -> str:
     called = _function_call(ctx, body)
     if called:
         return f"called {called[0]}({called[1]})"
-    plain = ctx.expect_ok(ctx.chat(messages=ASK_WEATHER, max_tokens=CALL_TOKENS), "the same request without functions")
+    # Only its prompt tokens are compared: a few completion tokens do.
+    plain = ctx.expect_ok(ctx.chat(messages=ASK_WEATHER, max_tokens=PLAIN_TOKENS), "the same request without functions")
     return _shape.reaches_prompt(body, plain, "functions", ignored_tail=", and no call") + "; answered in text"
 
 

@@ -33,6 +33,8 @@ WEATHER = _tool("get_weather", "Get the current weather in a city.")
 TIME = _tool("get_time", "Get the current local time in a city.")
 TOOLS = [WEATHER, TIME]
 PROMPT = [{"role": "user", "content": "What is the weather in Paris right now?"}]
+# Enough completion tokens for a request judged by its prompt tokens alone (shared with the legacy functions).
+PLAIN_TOKENS = 4
 BOTH_PROMPT = [{"role": "user", "content":
                 "What is the weather in Paris, and what time is it in Tokyo? Use both tools."}]
 
@@ -196,8 +198,8 @@ def required_tool_calls(ctx: CheckContext) -> str:
        behavior="Declared tools reach the model: the same request costs more prompt tokens with tools than without")
 def declared_reach_prompt(ctx: CheckContext) -> str:
     # A cheap, model-independent sign that the tools are rendered into the prompt (a template with tools).
-    body = ctx.expect_ok(ctx.chat(messages=PROMPT, tools=TOOLS, max_tokens=4), "tools")
-    plain = ctx.expect_ok(ctx.chat(messages=PROMPT, max_tokens=4), "the same request without tools")
+    body = ctx.expect_ok(ctx.chat(messages=PROMPT, tools=TOOLS, max_tokens=PLAIN_TOKENS), "tools")
+    plain = ctx.expect_ok(ctx.chat(messages=PROMPT, max_tokens=PLAIN_TOKENS), "the same request without tools")
     return _shape.reaches_prompt(body, plain, "tools")
 
 

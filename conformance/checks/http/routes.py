@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance import catalog
 from conformance.checks._shared import shape as _shape
+from conformance.checks._shared.prompts import LONG_PROMPT
 from conformance.context import CHAT, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
@@ -12,9 +13,6 @@ from conformance.verdict import Fail, LaxValidation, Skip, SpecViolation
 ROUTING, AUTH, ROBUST = "Routing", "Authentication", "Robustness"
 UNKNOWN_ROUTE = "/oai-conformance-no-such-route"
 WRONG_TOKEN = "Bearer oai-conformance-wrong-key"
-# About 2,000 characters (~450 tokens): longer than any other prompt of the suite, inside any context.
-LONG_PROMPT = " ".join(f"Item {i}: the quick brown fox jumps over the lazy dog." for i in range(36)) + \
-    " Reply with the word done."
 UNICODE_PROMPT = "Répète: 你好, мир, مرحبا, שלום, 👋🏽 e\u0301 — say hi."
 
 

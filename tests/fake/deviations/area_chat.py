@@ -124,6 +124,12 @@ def _parts_rejected(req: ChatRequest) -> ApiError | None:
     return None
 
 
+@deviation("chat.content_parts_dropped", "text given as an array of parts is read as empty content (the model "
+           "answers a blank prompt)", on="request")
+def _parts_dropped(req: ChatRequest) -> ChatRequest:
+    return replace(req, messages=tuple(replace(m, text="") if m.parts else m for m in req.messages))
+
+
 @deviation("chat.unknown_field_rejected", "unknown request fields get a 400", on="check")
 def _unknown_field_rejected(req: ChatRequest) -> ApiError | None:
     extra = sorted(set(req.raw) - KNOWN_FIELDS)

@@ -152,3 +152,11 @@ def _n_capped(req: ChatRequest) -> ApiError | None:
     if req.n > 2:
         return invalid("n", f"Field 'n': Value must be between 1 <= value <= 2, but got {req.n}")
     return None
+
+
+@deviation("fields.n_greedy_rejected", "n above 1 at temperature 0 gets a 400, as vLLM rejects several greedy "
+           "samples", on="check")
+def _n_greedy_rejected(req: ChatRequest) -> ApiError | None:
+    if req.n > 1 and req.temperature == 0:
+        return invalid("n", "n must be 1 when using greedy sampling")
+    return None
