@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite against one target and write its reports."""
     if args.only and not _selected(args.only):
         # Before any request and any file: a typo in --only must not cost a run, nor overwrite a report.
-        print(f"oai-conformance: --only {args.only!r} matches no check id or feature name "
+        print(f"oai-conformance: --only {args.only!r} matches no check id, feature name or client cell "
               "(patterns are globs, e.g. 'stream.*' or Logprobs)", file=sys.stderr)
         return exitcodes.USAGE
     if not (args.base_url or args.target_file or args.replay):
@@ -225,10 +225,11 @@ def _required(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:
 
 
 def _selected(patterns: str) -> bool:
-    """Whether --only selects at least one check."""
+    """Whether --only selects at least one check or client cell."""
+    from conformance.clients.runner import selected
     from conformance.registry import all_checks, select
 
-    return bool(select(all_checks(), patterns))
+    return bool(select(all_checks(), patterns)) or bool(selected(patterns))
 
 
 def _target_name(args: argparse.Namespace, settings: Settings) -> str:

@@ -125,6 +125,8 @@ SHARED: tuple[Option, ...] = (
            type=severity, metavar="SEVERITY"),
     Option("--force", "--oai-force", "run the checks even when the preflight finds no OpenAI API at the base URL "
            "or a --model the server neither lists nor answers with (exit 2 otherwise)", kind="switch"),
+    Option("--no-clients", "--oai-no-clients", "skip the client matrix (openai-python, openai-node, Genkit "
+           "compat-oai and ModelFusion run fixed scenarios against the target after the checks)", kind="switch"),
     Option("--explore", "--oai-explore", "property checks randomized with a bigger budget, for local bug "
            "hunting (not replayable)", kind="switch"),
 )

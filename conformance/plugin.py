@@ -25,6 +25,8 @@ from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
 from conformance.registry import Check, all_checks, select
+from conformance.clients.cells import Cell
+from conformance.clients.runner import run_matrix, selected
 from conformance.render import badge, checklist, matrix
 from conformance.runner import execute
 from conformance.scheduler import Scheduler
@@ -53,6 +55,8 @@ class _State:
         self.server = server
         self.tape = tape
         self.results: list[CheckResult] = []
+        self.cells: list[Cell] = []
+        self.clients = True
         self.started = results_mod.now()
         self.interrupted = False
         self._saved = 0.0
@@ -98,6 +102,7 @@ class _State:
             limits=self.run.limits.to_json(self.run.client.usage.to_json()),
             fail_on=self.fail_on,
             recorded=self.recorded,
+            clients=[redact.active().json(c.to_json()) for c in self.cells],
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
@@ -179,8 +184,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # No paths given: the user asked for the checks, not for the tests of the folder they stand in.
         config.args = [str(Path(__file__).with_name("suite.py"))]
     only = config.getoption("--oai-only")
-    if only and not select(all_checks(), only):
-        raise pytest.UsageError(f"--oai-only {only!r} matches no check id or feature name; nothing was sent")
+    if only and not select(all_checks(), only) and not selected(only):
+        raise pytest.UsageError(f"--oai-only {only!r} matches no check id, feature name or client cell; "
+                                "nothing was sent")
     replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
     tape: Recorder | Replayer | None = None
     recorded: dict[str, Any] = {}
@@ -258,6 +264,7 @@ def pytest_configure(config: pytest.Config) -> None:
     out = config.getoption("--oai-output")
     state = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape, workers,
                    config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS, recorded if replay_dir else None)
+    state.clients = not config.getoption("--oai-no-clients")
     config.stash[_STATE] = state
     _live_states[:] = [state]
 
@@ -351,6 +358,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
+    if state.clients and not state.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
+        # After every check: the clients' requests never compete with a check's timing.
+        state.cells = run_matrix(state.run, state.selection, state.tape)
     if state.scheduler is not None:
         state.scheduler.stop()
         state.run.limits.halt("the run ended before this check finished")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__, provenance, redact, verdicts
+from conformance.clients import severity
 from conformance.judge import openai_sdk
 from conformance.model import CheckResult, Outcome, Severity, Target
 from conformance.schemas import schema_dir
@@ -66,9 +67,14 @@ def build(
     limits: dict[str, Any] | None = None,
     fail_on: Severity = Severity.BREAKS_CLIENTS,
     recorded: dict[str, Any] | None = None,
+    clients: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the results document from a run's check results (recorded: a replay's target.json)."""
-    checks = [r.to_json() for r in results]
+    """Assemble the results document from a run's check results (recorded: a replay's target.json).
+
+    clients: the client matrix's cells; a spec failure a client broke on becomes breaks-clients, citing it.
+    """
+    cells = clients or []
+    checks = severity.cite([r.to_json() for r in results], cells)
     return {
         "results_version": RESULTS_VERSION,
         "suite": {"name": "oai-conformance", "version": __version__, "python": platform.python_version(),
@@ -90,6 +96,7 @@ def build(
         "features": verdicts.features(checks),
         "fields": verdicts.fields(checks),
         "checks": checks,
+        "clients": cells,
     }
 
 

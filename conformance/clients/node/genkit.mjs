@@ -1,0 +1,97 @@
+// Genkit with @genkit-ai/compat-oai, configured as its documentation shows for an OpenAI-compatible server.
+import { genkit, z } from "genkit";
+import {
+  openAICompatible, defineCompatOpenAIEmbedder, defineCompatOpenAIModel, compatOaiModelRef,
+} from "@genkit-ai/compat-oai";
+import * as x from "./expect.mjs";
+
+export const client = "@genkit-ai/compat-oai";
+
+const NAME = "target";
+const MODEL_INFO = {
+  supports: { multiturn: true, tools: true, toolChoice: true, systemRole: true, output: ["text", "json"], constrained: "all" },
+};
+
+function ai(ctx) {
+  const options = { name: NAME, baseURL: ctx.baseURL, apiKey: ctx.apiKey, maxRetries: 0, timeout: ctx.timeoutMs };
+  // The model and embedder are declared up front, as the plugin's documentation does for custom models: the
+  // model says it takes JSON output natively, so output schemas go to the server as response_format.
+  options.initializer = async (client) => [
+    defineCompatOpenAIModel({
+      name: ctx.model, client, pluginOptions: options,
+      modelRef: compatOaiModelRef({ name: ctx.model, namespace: NAME, info: MODEL_INFO }),
+    }),
+    ...(ctx.embeddingModel ? [defineCompatOpenAIEmbedder({ name: ctx.embeddingModel, client, pluginOptions: options })] : []),
+  ];
+  return genkit({ plugins: [openAICompatible(options)] });
+}
+
+// compat-oai passes unknown config keys through to the request body: max_tokens and tool_choice go that way.
+const request = (ctx, extra = {}) => ({
+  model: `${NAME}/${ctx.model}`,
+  prompt: x.PROMPT,
+  config: { temperature: 0, max_tokens: x.MAX_TOKENS },
+  ...extra,
+});
+
+function weatherTool(instance) {
+  return instance.defineTool(
+    { name: x.TOOL.function.name, description: x.TOOL.function.description,
+      inputSchema: z.object({ city: z.string() }), outputSchema: z.string() },
+    async () => "sunny",
+  );
+}
+
+const tools = (ctx, instance) => request(ctx, {
+  prompt: x.TOOL_PROMPT,
+  tools: [weatherTool(instance)],
+  returnToolRequests: true,
+  config: { temperature: 0, max_tokens: x.TOOL_MAX_TOKENS, tool_choice: x.TOOL_CHOICE },
+});
+
+function firstRequest(response) {
+  const part = response.toolRequests?.[0];
+  if (!part) throw new x.Wrong(`no tool request in the response: ${JSON.stringify(response.message?.content ?? null).slice(0, 300)}`, response.message?.content ?? null);
+  return x.toolCall(part.toolRequest.name, part.toolRequest.input);
+}
+
+export const notOffered = {
+  "chat.stream-helper": "Genkit's streaming is openai-node's stream helper inside compat-oai: chat.stream is that cell",
+  "chat.stream-n2": "ai.generate returns one candidate: Genkit has no n",
+  "completions.create": "compat-oai has no model for /v1/completions",
+  "completions.stream": "compat-oai has no model for /v1/completions",
+};
+
+export const scenarios = {
+  "chat.create": async (ctx) => x.text((await ai(ctx).generate(request(ctx))).text),
+  "chat.stream": async (ctx) => {
+    const { stream, response } = ai(ctx).generateStream(request(ctx));
+    let text = "";
+    for await (const chunk of stream) text += chunk.text;
+    const final = await response;
+    if (final.text !== text) throw new x.Wrong(`streamed ${JSON.stringify(text)} but the response says ${JSON.stringify(final.text)}`, { streamed: text, response: final.text });
+    return x.text(final.text);
+  },
+  "chat.structured": async (ctx) => {
+    const response = await ai(ctx).generate(request(ctx, {
+      prompt: x.STRUCTURED_PROMPT,
+      output: { schema: z.object({ answer: z.enum(["yes", "no"]) }), constrained: true },
+      config: { temperature: 0, max_tokens: x.STRUCTURED_MAX_TOKENS },
+    }));
+    return x.answer(response.output);
+  },
+  "chat.tools": async (ctx) => {
+    const instance = ai(ctx);
+    return firstRequest(await instance.generate(tools(ctx, instance)));
+  },
+  "chat.tools-stream": async (ctx) => {
+    const instance = ai(ctx);
+    const { stream, response } = instance.generateStream(tools(ctx, instance));
+    for await (const _ of stream);
+    return firstRequest(await response);
+  },
+  "embeddings.create": async (ctx) => {
+    const result = await ai(ctx).embed({ embedder: `${NAME}/${ctx.embeddingModel}`, content: x.EMBED_INPUT });
+    return x.vectors(result.map((e) => e.embedding));
+  },
+};

@@ -1,0 +1,59 @@
+// ModelFusion's openaicompatible provider: ChatTextGenerator, CompletionTextGenerator and TextEmbedder, as its
+// documentation shows for an OpenAI-compatible server.
+import {
+  BaseUrlApiConfiguration, embed, generateText, generateToolCall, openaicompatible, retryNever, streamText, zodSchema,
+} from "modelfusion";
+import { z } from "zod";
+import * as x from "./expect.mjs";
+
+export const client = "modelfusion";
+
+function api(ctx) {
+  return new BaseUrlApiConfiguration({
+    baseUrl: ctx.baseURL, headers: { Authorization: `Bearer ${ctx.apiKey}` }, retry: retryNever(),
+  });
+}
+
+const chatModel = (ctx, extra = {}) => openaicompatible.ChatTextGenerator({
+  api: api(ctx), provider: "openaicompatible", model: ctx.model, temperature: 0, maxGenerationTokens: x.MAX_TOKENS,
+  ...extra,
+});
+
+const completionModel = (ctx) => openaicompatible.CompletionTextGenerator({
+  api: api(ctx), provider: "openaicompatible", model: ctx.model, temperature: 0, maxGenerationTokens: x.MAX_TOKENS,
+});
+
+async function collect(stream) {
+  let text = "";
+  for await (const piece of stream) text += piece;
+  return text;
+}
+
+export const notOffered = {
+  "chat.stream-helper": "ModelFusion has no stream helper: its streamText is chat.stream",
+  "chat.stream-n2": "streamText streams one choice (numberOfGenerations is for generateText)",
+  "chat.structured": "openaicompatible has no json_schema response format (generateObject prompts for JSON instead)",
+  "chat.tools-stream": "ModelFusion generates tool calls without streaming",
+};
+
+export const scenarios = {
+  "chat.create": async (ctx) => x.text(await generateText({ model: chatModel(ctx).withTextPrompt(), prompt: x.PROMPT })),
+  "chat.stream": async (ctx) => x.text(await collect(await streamText({ model: chatModel(ctx).withTextPrompt(), prompt: x.PROMPT }))),
+  // ModelFusion sends tool_choice naming the tool: a forced call, like the other clients' scenario.
+  "chat.tools": async (ctx) => {
+    const tool = {
+      name: x.TOOL.function.name, description: x.TOOL.function.description,
+      parameters: zodSchema(z.object({ city: z.string() })),
+    };
+    const call = await generateToolCall({
+      model: chatModel(ctx, { maxGenerationTokens: x.TOOL_MAX_TOKENS }).withTextPrompt(), tool, prompt: x.TOOL_PROMPT,
+    });
+    return x.toolCall(call.name, call.args);
+  },
+  "completions.create": async (ctx) => x.text(await generateText({ model: completionModel(ctx), prompt: x.COMPLETION_PROMPT })),
+  "completions.stream": async (ctx) => x.text(await collect(await streamText({ model: completionModel(ctx), prompt: x.COMPLETION_PROMPT }))),
+  "embeddings.create": async (ctx) => {
+    const model = openaicompatible.TextEmbedder({ api: api(ctx), provider: "openaicompatible", model: ctx.embeddingModel });
+    return x.vectors([await embed({ model, value: x.EMBED_INPUT })]);
+  },
+};

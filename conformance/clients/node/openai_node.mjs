@@ -1,0 +1,93 @@
+// openai-node (the official TypeScript/JavaScript client) in every scenario it has a call for.
+import OpenAI from "openai";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
+import * as x from "./expect.mjs";
+
+export const client = "openai";
+
+function api(ctx) {
+  return new OpenAI({ baseURL: ctx.baseURL, apiKey: ctx.apiKey, maxRetries: 0, timeout: ctx.timeoutMs });
+}
+
+const chat = (ctx, extra = {}) => ({
+  model: ctx.model,
+  messages: [{ role: "user", content: x.PROMPT }],
+  temperature: 0,
+  max_tokens: x.MAX_TOKENS,
+  ...extra,
+});
+
+const tools = (ctx) => chat(ctx, {
+  messages: [{ role: "user", content: x.TOOL_PROMPT }],
+  max_tokens: x.TOOL_MAX_TOKENS,
+  tools: [x.TOOL],
+  tool_choice: x.TOOL_CHOICE,
+});
+
+function firstCall(message) {
+  const call = message?.tool_calls?.[0];
+  if (!call) throw new x.Wrong(`no tool call in the message: ${JSON.stringify(message).slice(0, 300)}`, message ?? null);
+  return x.toolCall(call.function?.name, call.function?.arguments);
+}
+
+export const scenarios = {
+  "chat.create": async (ctx) => {
+    const completion = await api(ctx).chat.completions.create(chat(ctx));
+    return x.text(completion.choices[0].message.content);
+  },
+  "chat.stream": async (ctx) => {
+    const stream = await api(ctx).chat.completions.create(chat(ctx, { stream: true }));
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    return x.text(text);
+  },
+  // The helper accumulates the chunks into a completion and throws on deltas it cannot place.
+  "chat.stream-helper": async (ctx) => {
+    const stream = api(ctx).chat.completions.stream(chat(ctx));
+    const completion = await stream.finalChatCompletion();
+    return x.text(completion.choices[0].message.content);
+  },
+  "chat.stream-n2": async (ctx) => {
+    const stream = api(ctx).chat.completions.stream(chat(ctx, { n: 2 }));
+    const completion = await stream.finalChatCompletion();
+    return x.twoChoices(completion.choices);
+  },
+  "chat.structured": async (ctx) => {
+    const format = zodResponseFormat(z.object({ answer: z.enum(["yes", "no"]) }), "answer");
+    const completion = await api(ctx).chat.completions.parse(chat(ctx, {
+      messages: [{ role: "user", content: x.STRUCTURED_PROMPT }],
+      max_tokens: x.STRUCTURED_MAX_TOKENS,
+      response_format: format,
+    }));
+    return x.answer(completion.choices[0].message.parsed);
+  },
+  "chat.tools": async (ctx) => {
+    const completion = await api(ctx).chat.completions.create(tools(ctx));
+    return firstCall(completion.choices[0].message);
+  },
+  "chat.tools-stream": async (ctx) => {
+    const stream = api(ctx).chat.completions.stream(tools(ctx));
+    const completion = await stream.finalChatCompletion();
+    return firstCall(completion.choices[0].message);
+  },
+  "completions.create": async (ctx) => {
+    const completion = await api(ctx).completions.create({
+      model: ctx.model, prompt: x.COMPLETION_PROMPT, temperature: 0, max_tokens: x.MAX_TOKENS,
+    });
+    return x.text(completion.choices[0].text);
+  },
+  "completions.stream": async (ctx) => {
+    const stream = await api(ctx).completions.create({
+      model: ctx.model, prompt: x.COMPLETION_PROMPT, temperature: 0, max_tokens: x.MAX_TOKENS, stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
+    return x.text(text);
+  },
+  // The client's own default encoding (base64, decoded by the client), as applications call it.
+  "embeddings.create": async (ctx) => {
+    const response = await api(ctx).embeddings.create({ model: ctx.embeddingModel, input: x.EMBED_INPUT });
+    return x.vectors(response.data.map((d) => d.embedding));
+  },
+};

@@ -1,0 +1,127 @@
+"""openai-python (the official Python client) in every scenario it has a call for; run as a module by the matrix."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from conformance.clients import expect as x
+from conformance.clients.lines import Context, Wrong, main
+
+PACKAGE = "openai"
+
+
+def _api(ctx: Context) -> Any:
+    import openai
+
+    return openai.OpenAI(base_url=ctx.base_url, api_key=ctx.api_key, max_retries=0, timeout=ctx.timeout_s)
+
+
+def _chat(ctx: Context, **extra: Any) -> dict[str, Any]:
+    return {"model": ctx.model, "messages": [{"role": "user", "content": x.PROMPT}], "temperature": 0,
+            "max_tokens": x.MAX_TOKENS, **extra}
+
+
+def _tools(ctx: Context) -> dict[str, Any]:
+    return _chat(ctx, messages=[{"role": "user", "content": x.TOOL_PROMPT}], max_tokens=x.TOOL_MAX_TOKENS,
+                 tools=[x.TOOL], tool_choice=x.TOOL_CHOICE)
+
+
+def _first_call(message: Any) -> dict[str, Any]:
+    calls = message.tool_calls or []
+    if not calls:
+        raise Wrong(f"no tool call in the message: {str(message)[:300]}", message.model_dump())
+    return x.tool_call(calls[0].function.name, calls[0].function.arguments)
+
+
+def chat_create(ctx: Context) -> Any:
+    return x.text(_api(ctx).chat.completions.create(**_chat(ctx)).choices[0].message.content)
+
+
+def chat_stream(ctx: Context) -> Any:
+    text = ""
+    for chunk in _api(ctx).chat.completions.create(**_chat(ctx, stream=True)):
+        if chunk.choices:
+            text += chunk.choices[0].delta.content or ""
+    return x.text(text)
+
+
+def _final(body: dict[str, Any], ctx: Context) -> Any:
+    """The stream helper's accumulated completion; it raises on deltas it cannot place.
+
+    A completion cut by max_tokens is refused as final by design (LengthFinishReasonError): its snapshot is
+    what the helper accumulated, so the cut the small token limit asks for is no failure of the server.
+    """
+    from openai import LengthFinishReasonError
+
+    with _api(ctx).chat.completions.stream(**body) as stream:
+        try:
+            return stream.get_final_completion()
+        except LengthFinishReasonError:
+            return stream.current_completion_snapshot
+
+
+def chat_stream_helper(ctx: Context) -> Any:
+    return x.text(_final(_chat(ctx), ctx).choices[0].message.content)
+
+
+def chat_stream_n2(ctx: Context) -> Any:
+    return x.two_choices(_final(_chat(ctx, n=2), ctx).choices)
+
+
+def chat_structured(ctx: Context) -> Any:
+    from pydantic import BaseModel
+
+    class Answer(BaseModel):
+        answer: Literal["yes", "no"]
+
+    completion = _api(ctx).chat.completions.parse(**_chat(
+        ctx, messages=[{"role": "user", "content": x.STRUCTURED_PROMPT}], max_tokens=x.STRUCTURED_MAX_TOKENS,
+        response_format=Answer))
+    return x.answer(completion.choices[0].message.parsed)
+
+
+def chat_tools(ctx: Context) -> Any:
+    return _first_call(_api(ctx).chat.completions.create(**_tools(ctx)).choices[0].message)
+
+
+def chat_tools_stream(ctx: Context) -> Any:
+    return _first_call(_final(_tools(ctx), ctx).choices[0].message)
+
+
+def _completion(ctx: Context, **extra: Any) -> dict[str, Any]:
+    return {"model": ctx.model, "prompt": x.COMPLETION_PROMPT, "temperature": 0, "max_tokens": x.MAX_TOKENS, **extra}
+
+
+def completions_create(ctx: Context) -> Any:
+    return x.text(_api(ctx).completions.create(**_completion(ctx)).choices[0].text)
+
+
+def completions_stream(ctx: Context) -> Any:
+    text = ""
+    for chunk in _api(ctx).completions.create(**_completion(ctx, stream=True)):
+        if chunk.choices:
+            text += chunk.choices[0].text or ""
+    return x.text(text)
+
+
+def embeddings_create(ctx: Context) -> Any:
+    """The client's own default encoding (it asks for base64 and decodes), as applications call it."""
+    response = _api(ctx).embeddings.create(model=ctx.embedding_model, input=x.EMBED_INPUT)
+    return x.vectors([list(d.embedding) for d in response.data])
+
+
+SCENARIOS = {
+    "chat.create": chat_create,
+    "chat.stream": chat_stream,
+    "chat.stream-helper": chat_stream_helper,
+    "chat.stream-n2": chat_stream_n2,
+    "chat.structured": chat_structured,
+    "chat.tools": chat_tools,
+    "chat.tools-stream": chat_tools_stream,
+    "completions.create": completions_create,
+    "completions.stream": completions_stream,
+    "embeddings.create": embeddings_create,
+}
+
+if __name__ == "__main__":
+    main("openai-python", PACKAGE, SCENARIOS, {})

@@ -1,0 +1,158 @@
+"""The clients' way to the target: a local proxy on 127.0.0.1 that sends their requests through the run's client.
+
+Each cell of the matrix gets its own base URL, `http://127.0.0.1:PORT/<cell id>`, so the proxy knows which cell
+sent a request. It sends it with the run's one HTTP client, inside that cell's scope: live, the recorder writes
+the exchange into the cell's cassette (secrets scrubbed) and the run's budgets apply; on replay the same client
+answers from that cassette, so the clients are answered offline with the recorded bytes. The clients never
+hold the target's key: the proxy adds it, as it does for every check.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance import scope
+from conformance.context import Run
+from conformance.http import ReplayMiss, TransportError
+from conformance.limits import RateLimited, Refused, send_within
+from conformance.model import Exchange
+
+# Headers the client's request keeps on its way to the target (the rest are the client's own business).
+_FORWARD = ("content-type", "accept", "openai-beta")
+# Headers the target's answer loses on its way back: the proxy sends the body whole, decoded, with its length.
+_DROP_BACK = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"})
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Traffic:
+    """What one cell sent through the proxy: the exchanges, and what kept a request from being answered."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+
+class Proxy:
+    """A threaded HTTP server on 127.0.0.1 forwarding each cell's requests to the target through the run."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._traffic: dict[str, Traffic] = {}
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(_Handler):
+            owner = proxy
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="clients-proxy", daemon=True)
+
+    def __enter__(self) -> Proxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def url(self, cell_id: str) -> str:
+        """The base URL a cell's client is given."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/{cell_id}"
+
+    def traffic(self, cell_id: str) -> Traffic:
+        """What the cell sent so far."""
+        with self._lock:
+            return self._traffic.setdefault(cell_id, Traffic())
+
+    def forward(self, cell_id: str, method: str, path: str, body: bytes, headers: dict[str, str]) -> Exchange:
+        """Send one request of a cell to the target (or take it from the recording), in the cell's scope."""
+        stream = _asks_stream(body, headers)
+        kind = f"client {'streamed ' if stream else ''}{method} {urlsplit(path).path}"
+        client = self.run.client
+        with scope.within(cell_id), self.run.in_flight:
+            return send_within(self.run.limits, client, kind, lambda: client.send(
+                method, path, content=body or None, headers=headers, stream=stream))
+
+
+def _asks_stream(body: bytes, headers: dict[str, str]) -> bool:
+    if "text/event-stream" in headers.get("Accept", ""):
+        return True
+    try:
+        doc = json.loads(body) if body[:1] == b"{" else None
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and doc.get("stream") is True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One client request: the first path segment names the cell, the rest is the target's path."""
+
+    owner: Proxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        """Quiet: the cells' evidence is the log."""
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            # fetch() sends form data (audio uploads) chunked.
+            data = bytearray()
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return bytes(data)
+                data += self.rfile.read(size)
+                self.rfile.readline()
+                if len(data) > MAX_REQUEST_BYTES:
+                    raise ValueError("request body too large")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            raise ValueError("request body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self) -> None:
+        cell_id, _, rest = self.path.lstrip("/").partition("/")
+        path = "/" + rest
+        traffic = self.owner.traffic(cell_id)
+        try:
+            body = self._body()
+        except ValueError as exc:
+            return self._answer(400, {"content-type": "application/json"}, _error(str(exc)))
+        headers = {k.title(): v for k, v in self.headers.items() if k.lower() in _FORWARD}
+        try:
+            ex = self.owner.forward(cell_id, self.command, path, body, headers)
+        except ReplayMiss as exc:
+            traffic.missed.append(str(exc)[:300])
+            return self._answer(502, {"content-type": "application/json"}, _error(f"not in the recording: {exc}"))
+        except (TransportError, Refused, RateLimited) as exc:
+            traffic.problems.append(str(getattr(exc, "reason", None) or exc)[:300])
+            return self._answer(502, {"content-type": "application/json"}, _error(f"no answer from the target: {exc}"))
+        traffic.exchanges.append(ex)
+        wire = ex.wire
+        assert wire is not None  # the run's client keeps the bytes of every exchange it returns
+        back = {k: v for k, v in wire.response_headers if k.lower() not in _DROP_BACK}
+        self._answer(wire.status, back, wire.response_body, wire.reason)
+
+    def _answer(self, status: int, headers: dict[str, str], body: bytes, reason: str | None = None) -> None:
+        self.send_response(status, reason or None)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
+
+
+def _error(message: str) -> bytes:
+    return json.dumps({"error": {"message": message, "type": "oai_conformance_proxy"}}).encode()

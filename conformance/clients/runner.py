@@ -1,0 +1,263 @@
+"""Runs the client matrix: each client's scenario file in a process of its own, bounded in time and memory."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance import bounds
+from conformance.clients.cells import Cell, CellOutcome, cell_id
+from conformance.clients.proxy import Proxy, Traffic
+from conformance.clients.registry import CLIENTS, NODE_DIR, ClientSpec
+from conformance.clients.scenarios import BY_ID, SCENARIOS, Scenario
+from conformance.context import Run
+
+# The key the clients are given: the proxy adds the target's own, so a client never holds it.
+PROXY_KEY = "oai-conformance-proxy"
+NODE_HEAP_MB = 512
+PYTHON_MEMORY_BYTES = 2 * 1024**3
+STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
+MAX_LINE = 1024 * 1024
+OPTIONS = {"embedding_model": "no embedding model given (--embedding-model)"}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A cell to run: which client, which scenario, and why it is not run (None: it is)."""
+
+    client: ClientSpec
+    scenario: Scenario
+    skip: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The cell's id."""
+        return cell_id(self.client.name, self.scenario.id)
+
+
+def selected(only: str | None) -> list[tuple[ClientSpec, Scenario]]:
+    """The cells --only selects: every cell without a selection, else those whose id matches a pattern."""
+    cells = [(c, s) for c in CLIENTS for s in SCENARIOS]
+    if not only:
+        return cells
+    pats = [p.strip() for p in only.split(",") if p.strip()]
+    return [(c, s) for c, s in cells
+            if any(fnmatch.fnmatchcase(cell_id(c.name, s.id), p) or fnmatch.fnmatchcase(cell_id(c.name, s.id), p + ".*")
+                   for p in pats)]
+
+
+def run_matrix(run: Run, only: str | None = None, tape: Any = None) -> list[Cell]:
+    """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer)."""
+    chosen = selected(only)
+    if not chosen:
+        return []
+    out: list[Cell] = []
+    with Proxy(run) as proxy:
+        for client in CLIENTS:
+            mine = [s for c, s in chosen if c is client]
+            if mine:
+                out.extend(_run_client(run, proxy, client, mine, tape))
+    return out
+
+
+def _skip(run: Run, client: ClientSpec, scenario: Scenario, tape: Any) -> str | None:
+    if scenario.needs is not None and not getattr(run.target, scenario.needs, None):
+        return OPTIONS[scenario.needs]
+    if run.replay and tape is not None and not tape.knows(cell_id(client.name, scenario.id)):
+        return "not in the recording: the cell is newer than the recording; re-record this target"
+    return None
+
+
+def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Cell]:
+    version = client.version()
+    missing = client.missing()
+    if missing is not None:
+        return [_cell(client, version, s, CellOutcome.UNTESTED, reason=missing) for s in scenarios]
+    plan = [Planned(client, s, _skip(run, client, s, tape)) for s in scenarios]
+    with _cassettes(tape, [p.id for p in plan] if not run.replay else []):
+        lines = _lines(run, proxy, client, plan)
+    return [_judge(client, version, p, lines.get(p.scenario.id), proxy.traffic(p.id)) for p in plan]
+
+
+@contextmanager
+def _cassettes(tape: Any, ids: list[str]) -> Iterator[None]:
+    """Recording: each cell's exchanges go into its own cassette, written when the client is done."""
+    with ExitStack() as stack:
+        if tape is not None and hasattr(tape, "add"):
+            for i in ids:
+                stack.enter_context(tape.cassette(i))
+        yield
+
+
+def _command(client: ClientSpec) -> list[str]:
+    if client.language == "node":
+        return ["node", f"--max-old-space-size={NODE_HEAP_MB}", str(NODE_DIR / "run.mjs"), str(NODE_DIR / client.script)]
+    return [sys.executable, "-m", client.script]
+
+
+def _env(client: ClientSpec) -> dict[str, str]:
+    """A clean environment: no key, no proxy settings (the clients talk to 127.0.0.1 only)."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+    env["NO_PROXY"] = env["no_proxy"] = "*"
+    if client.language == "python":
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (PYTHON_MEMORY_BYTES, PYTHON_MEMORY_BYTES))
+
+
+def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> dict[str, dict[str, Any]]:
+    """Run the client's scenarios; a client silent past the deadline is killed and the rest run in a new process."""
+    got: dict[str, dict[str, Any]] = {}
+    todo = list(plan)
+    # One scenario may send a few requests (a tool loop): each gets the run's --timeout.
+    per_scenario = 3 * run.target.timeout_s + 5
+    while todo:
+        config = {
+            "client": client.name, "model": run.target.model, "embedding_model": run.target.embedding_model,
+            "api_key": PROXY_KEY, "timeout_s": run.target.timeout_s,
+            "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
+                          for p in todo],
+        }
+        proc = subprocess.Popen(
+            _command(client), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=_env(client), start_new_session=True, cwd=str(NODE_DIR if client.language == "node" else Path.cwd()),
+            preexec_fn=_limit_memory if client.language == "python" and sys.platform != "win32" else None,
+        )
+        err: list[bytes] = []
+        read: queue.Queue[bytes | None] = queue.Queue()
+        threading.Thread(target=_pump, args=(proc.stdout, read), daemon=True).start()
+        threading.Thread(target=_tail, args=(proc.stderr, err), daemon=True).start()
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps(config).encode())
+            proc.stdin.close()
+        except OSError:
+            pass
+        wait = STARTUP_S + per_scenario
+        started = time.monotonic()
+        while todo:
+            try:
+                raw = read.get(timeout=wait)
+            except queue.Empty:
+                _kill(proc)
+                current = todo.pop(0)
+                got[current.scenario.id] = {"outcome": "error", "reason": (
+                    f"not judged: the client did not finish this scenario within {wait:g} s and was killed")}
+                break
+            if raw is None:  # the process ended
+                proc.wait()
+                tail = b"".join(err).decode("utf-8", "replace").strip()[-600:]
+                for p in todo:
+                    got[p.scenario.id] = {"outcome": "error", "reason": (
+                        f"not judged: the client process exited with {proc.returncode} before this scenario"
+                        + (f": {tail}" if tail else ""))}
+                todo = []
+                break
+            line = _parse(raw)
+            sid = line.get("scenario") if line is not None else None
+            if line is None or not any(p.scenario.id == sid for p in todo):
+                continue  # a client's own chatter on stdout is not a result
+            line["duration_s"] = time.monotonic() - started
+            started = time.monotonic()
+            got[sid] = line
+            todo = [p for p in todo if p.scenario.id != sid]
+            wait = per_scenario
+        _kill(proc)
+    return got
+
+
+def _pump(stream: Any, out: queue.Queue[bytes | None]) -> None:
+    for raw in iter(lambda: stream.readline(MAX_LINE), b""):
+        out.put(raw)
+    out.put(None)
+
+
+def _tail(stream: Any, out: list[bytes]) -> None:
+    for raw in iter(lambda: stream.read(4096), b""):
+        out.append(raw)
+        del out[:-4]
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _cell(client: ClientSpec, version: str | None, scenario: Scenario, outcome: CellOutcome, **kw: Any) -> Cell:
+    return Cell(client=client.name, label=client.label, version=version, scenario=scenario.id,
+                endpoint=scenario.endpoint, outcome=outcome, **kw)
+
+
+def _judge(client: ClientSpec, version: str | None, plan: Planned, line: dict[str, Any] | None,
+           traffic: Traffic) -> Cell:
+    """The cell from the client's line and what went through the proxy for it."""
+    evidence = tuple(bounds.clip_exchange(e) for e in traffic.exchanges)
+    if line is None:
+        return _cell(client, version, plan.scenario, CellOutcome.ERROR, reason="not judged: the client printed no result",
+                     evidence=evidence)
+    try:
+        outcome = CellOutcome(line.get("outcome"))
+    except ValueError:
+        outcome = CellOutcome.ERROR
+    reason = line.get("reason") if isinstance(line.get("reason"), str) else None
+    exception = line.get("exception") if isinstance(line.get("exception"), str) else None
+    if traffic.missed:
+        outcome, reason = CellOutcome.UNTESTED, f"not in the recording: {traffic.missed[0]}; re-record this target"
+    elif traffic.problems:
+        outcome, reason = CellOutcome.ERROR, f"not judged: no answer from the target: {traffic.problems[0]}"
+    elif outcome is CellOutcome.BREAKS and (refused := _refusal(traffic)) is not None:
+        outcome, reason = CellOutcome.UNSUPPORTED, refused
+    return _cell(
+        client, version if line.get("version") is None else str(line["version"]), plan.scenario, outcome,
+        value=bounds.clip_json(line.get("value")), exception=bounds.clip_text(exception) if exception else None,
+        reason=reason, where=line.get("where") if isinstance(line.get("where"), str) else None,
+        evidence=evidence, duration_s=float(line.get("duration_s") or 0.0),
+    )
+
+
+def _refusal(traffic: Traffic) -> str | None:
+    """The server's refusal of the client's request (a 4xx, or 501), if that is what the client met."""
+    for ex in traffic.exchanges:
+        if ex.status is not None and (400 <= ex.status < 500 or ex.status == 501):
+            body = ex.response_body
+            message = body.get("error", body) if isinstance(body, dict) else body
+            if isinstance(message, dict):
+                message = message.get("message", message)
+            return f"the server refused the request with {ex.status}: {str(message)[:200]}"
+    return None
+
+
+__all__ = ["BY_ID", "Cell", "CellOutcome", "run_matrix", "selected"]

@@ -1,0 +1,40 @@
+"""The scenarios every client is asked to run: one fixed request each, the same in every client's language.
+
+A scenario names the endpoint it uses and the checklist features it depends on: a client that breaks on it
+is cited by a failing check of those features (conformance/clients/severity.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance import catalog
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One thing applications do with a client, written once per client."""
+
+    id: str
+    endpoint: str
+    label: str
+    features: tuple[str, ...]
+    # The target option it needs beyond --model (None: the chat model serves it).
+    needs: str | None = None
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("chat.create", catalog.CHAT, "chat completion", ("Chat completions",)),
+    Scenario("chat.stream", catalog.CHAT, "streaming", ("Streaming",)),
+    Scenario("chat.stream-helper", catalog.CHAT, "stream helper (accumulated completion)", ("Streaming",)),
+    Scenario("chat.stream-n2", catalog.CHAT, "stream helper with n=2", ("Multiple choices",)),
+    Scenario("chat.structured", catalog.CHAT, "structured output (parsed)", ("Structured outputs",)),
+    Scenario("chat.tools", catalog.CHAT, "tool calls", ("Function calling",)),
+    Scenario("chat.tools-stream", catalog.CHAT, "streamed tool calls (accumulated)", ("Streamed tool calls",)),
+    Scenario("completions.create", catalog.COMPLETIONS, "completion", ("Completions",)),
+    Scenario("completions.stream", catalog.COMPLETIONS, "streamed completion", ("Streaming",)),
+    Scenario("embeddings.create", catalog.EMBEDDINGS, "embeddings (client's default encoding)",
+             ("Embeddings", "Base64 encoding"), needs="embedding_model"),
+)
+
+BY_ID = {s.id: s for s in SCENARIOS}
