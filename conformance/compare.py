@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from conformance.catalog import ENDPOINT_ORDER
+from conformance.clients.scenarios import label as scenario_label
 
 
 EVIDENCE_CHARS = 1500
@@ -67,7 +68,37 @@ def build(docs: list[dict[str, Any]]) -> dict[str, Any]:
                 cells[name] = _cell(doc, row)
             rows.append({"kind": kind[:-1], "endpoint": endpoint, "key": key, "label": label, "parent": parent,
                          "cells": cells})
-    return {"targets": [_target(n, d) for n, d in zip(names, docs)], "rows": rows}
+    return {"targets": [_target(n, d) for n, d in zip(names, docs)], "rows": rows + _client_rows(names, docs)}
+
+
+# A client cell as a verdict of the matrix: what the client met, in the palette of the features.
+CELL_VERDICT = {"works": "supported", "breaks": "broken", "unsupported": "unsupported", "not-offered": "untested",
+                "untested": "untested", "error": "untested"}
+
+
+def _client_rows(names: list[str], docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per client and scenario: does the client work against each target."""
+    keys: dict[tuple[str, str], str] = {}
+    for doc in docs:
+        for c in doc.get("clients") or []:
+            keys.setdefault((c["endpoint"], c["id"]), f"{c['label']}: {scenario_label(c['scenario'])}")
+    rows = []
+    for (endpoint, cid), label in keys.items():
+        cells: dict[str, Any] = {}
+        for name, doc in zip(names, docs):
+            cell = next((c for c in doc.get("clients") or [] if c["id"] == cid), None)
+            if cell is None:
+                cells[name] = {"verdict": "untested", "reason": "not in this run", "checks": []}
+                continue
+            said = cell.get("exception") or cell.get("reason") or ""
+            reason = cell["outcome"] if cell["outcome"] == "works" else f"{cell['outcome']}: {said}".rstrip(": ")
+            cells[name] = {"verdict": CELL_VERDICT.get(cell["outcome"], "untested"), "reason": reason,
+                           "checks": [_evidence({**cell, "reason": reason})]}
+        rows.append({"kind": "client", "endpoint": endpoint, "key": cid, "label": label, "parent": None,
+                     "cells": cells})
+    # After the features and fields, endpoint by endpoint (a stable sort keeps the clients' order).
+    return sorted(rows, key=lambda r: ENDPOINT_ORDER.index(r["endpoint"]) if r["endpoint"] in ENDPOINT_ORDER
+                  else len(ENDPOINT_ORDER))
 
 
 def _target(name: str, doc: dict[str, Any]) -> dict[str, Any]:

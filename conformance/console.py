@@ -211,12 +211,22 @@ def summary_lines(doc: dict[str, Any], extra: list[str] | None = None) -> list[s
         + ("" if doc.get("complete", True) else " (INCOMPLETE: interrupted)"),
         f"  features: {counts_text(features)}",
         f"  request fields: {counts_text(fields)}",
+        *([f"  clients: {counts_text(Counter(c['outcome'] for c in doc['clients']))}"
+           + _broken_clients(doc["clients"])] if doc.get("clients") else []),
         f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
         *(extra or []),
     ]
     if doc["gate"]:
         lines.append(f"  failing: {', '.join(doc['gate'][:12])}" + (" ..." if len(doc["gate"]) > 12 else ""))
     return lines
+
+
+def _broken_clients(cells: list[dict[str, Any]]) -> str:
+    """' (breaks: openai-node chat.stream-n2, ...)': which cells broke, so the summary names them."""
+    broken = [f"{c['client']} {c['scenario']}" for c in cells if c["outcome"] == "breaks"]
+    if not broken:
+        return ""
+    return f" (breaks: {', '.join(broken[:6])}{' ...' if len(broken) > 6 else ''})"
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,10 @@ if [[ -n "$backend" ]]; then
 fi
 
 cd "$repo"
+# The client matrix runs in the recording: its JavaScript clients come from the lock file (npm ci, registry only).
+if [[ ! -d conformance/clients/node/node_modules ]] && command -v npm >/dev/null 2>&1; then
+  (cd conformance/clients/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
+fi
 live="$(mktemp -d)"
 rm -rf "cassettes/$name"
 echo "record.sh: recording $name ($version) at $url" >&2

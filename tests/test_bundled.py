@@ -46,6 +46,20 @@ def test_replay_gives_the_committed_verdicts(folder: Path, tmp_path: Path) -> No
         r["verdict"] for r in committed["features"]]
     assert {k for k in verdicts if k not in {(r["endpoint"], r["key"]) for r in committed["features"]}} <= {
         (c["endpoint"], c["feature"]) for c in replayed["checks"] if c["id"] in newer}
+    # The client matrix replays from the same recording: the same cells, unless a client cannot run here.
+    want_cells = {c["id"]: c["outcome"] for c in committed.get("clients", [])}
+    got_cells = {c["id"]: (c["outcome"], c["reason"]) for c in replayed.get("clients", [])}
+    cells_changed = {k: {"committed": want_cells.get(k), "replayed": got_cells.get(k)}
+                     for k in want_cells.keys() | got_cells.keys()
+                     if want_cells.get(k) != got_cells.get(k, (None,))[0] and not _not_run(got_cells.get(k))}
+    assert not cells_changed, f"client cells differ from reports/{folder.name}: re-record or review: {cells_changed}"
+
+
+def _not_run(cell: tuple[str, str | None] | None) -> bool:
+    """A cell this machine cannot run (no node, no npm packages) or a recording made before the matrix existed."""
+    if cell is None or cell[0] != "untested" or not cell[1]:
+        return False
+    return cell[1] == "node not found" or cell[1].startswith(("npm package", "not in the recording"))
 
 
 def test_main_command_replays_every_recording_and_compares(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from conformance.clients import expect as x
@@ -29,7 +30,8 @@ def _tools(ctx: Context) -> dict[str, Any]:
 def _first_call(message: Any) -> dict[str, Any]:
     calls = message.tool_calls or []
     if not calls:
-        raise Wrong(f"no tool call in the message: {str(message)[:300]}", message.model_dump())
+        raise Wrong(f"no tool call in the message: {json.dumps(message.model_dump(exclude_none=True))[:300]}",
+                    message.model_dump(exclude_none=True))
     return x.tool_call(calls[0].function.name, calls[0].function.arguments)
 
 

@@ -29,6 +29,9 @@ PROXY_KEY = "oai-conformance-proxy"
 NODE_HEAP_MB = 512
 PYTHON_MEMORY_BYTES = 2 * 1024**3
 STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
+# One scenario may send a few requests (a tool loop, a retry of the client's own): each gets the run's --timeout.
+REQUESTS_PER_SCENARIO = 3
+GRACE_S = 5.0
 MAX_LINE = 1024 * 1024
 OPTIONS = {"embedding_model": "no embedding model given (--embedding-model)"}
 
@@ -127,8 +130,7 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
     """Run the client's scenarios; a client silent past the deadline is killed and the rest run in a new process."""
     got: dict[str, dict[str, Any]] = {}
     todo = list(plan)
-    # One scenario may send a few requests (a tool loop): each gets the run's --timeout.
-    per_scenario = 3 * run.target.timeout_s + 5
+    per_scenario = REQUESTS_PER_SCENARIO * run.target.timeout_s + GRACE_S
     while todo:
         config = {
             "client": client.name, "model": run.target.model, "embedding_model": run.target.embedding_model,

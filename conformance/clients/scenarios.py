@@ -38,3 +38,9 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 BY_ID = {s.id: s for s in SCENARIOS}
+
+
+def label(scenario_id: str) -> str:
+    """How a scenario reads in a report (its id when this version does not know it)."""
+    found = BY_ID.get(scenario_id)
+    return found.label if found is not None else scenario_id

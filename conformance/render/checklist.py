@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance import provenance
 from conformance.catalog import ENDPOINT_ORDER
+from conformance.clients.scenarios import label as scenario_label
 from conformance.model import models_text
 from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
 
@@ -49,10 +50,34 @@ def _heading(endpoint: str) -> str:
 def _section(doc: dict[str, Any], endpoint: str) -> list[str]:
     feats = [r for r in doc["features"] if r["endpoint"] == endpoint]
     fields = [r for r in doc["fields"] if r["endpoint"] == endpoint]
-    lines = [_heading(endpoint), "#### Supported features", *(_item(r) for r in feats)]
+    lines = [_heading(endpoint)]
+    if feats:
+        lines += ["#### Supported features", *(_item(r) for r in feats)]
     if fields:
         lines.append("#### Supported request fields")
         lines += [_item(r, "  " if r["parent"] else "") for r in fields]
+    return lines + _works_with(doc, endpoint)
+
+
+# How a cell that did not work reads.
+_CELL_WORDS = {"breaks": "breaks", "unsupported": "refused by the server", "not-offered": "not offered by the client",
+               "untested": "untested", "error": "not judged"}
+
+
+def _works_with(doc: dict[str, Any], endpoint: str) -> list[str]:
+    """The client matrix of one endpoint: [x] where the client did the scenario and got what it asked for."""
+    cells = [c for c in doc.get("clients") or [] if c["endpoint"] == endpoint]
+    if not cells:
+        return []
+    lines = ["#### Works with"]
+    for c in cells:
+        what = f"{_text(c['label'])}: {_text(scenario_label(c['scenario']))}"
+        if c["outcome"] == "works":
+            lines.append(f"- [x] {what}")
+            continue
+        said = c.get("exception") or c.get("reason") or ""
+        lines.append(f"- [ ] {what} ({_CELL_WORDS.get(c['outcome'], c['outcome'])}"
+                     + (f": {_one_line(said)}" if said and c["outcome"] != "not-offered" else "") + ")")
     return lines
 
 
@@ -106,7 +131,7 @@ def render(doc: dict[str, Any]) -> str:
     ]
     body: list[str] = []
     for endpoint in ENDPOINT_ORDER:
-        if any(r["endpoint"] == endpoint for r in doc["features"]):
+        if any(r["endpoint"] == endpoint for r in [*doc["features"], *(doc.get("clients") or [])]):
             body += _section(doc, endpoint) + [""]
     extra = _model_dependent(doc)
     repro = _reproducers(doc)

@@ -9,7 +9,7 @@ from conformance.model import models_text
 from conformance.render import comparison_page
 from conformance.verdicts import LEGEND, MARK
 
-SECTION = {"feature": "Supported features", "field": "Supported request fields"}
+SECTION = {"feature": "Supported features", "field": "Supported request fields", "client": "Works with (clients)"}
 
 
 def _label(row: dict[str, Any]) -> str:

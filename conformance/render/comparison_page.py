@@ -15,7 +15,7 @@ from conformance.model import models_text
 from conformance.render.html import Raw, h
 from conformance.verdicts import LEGEND, MARK
 
-SECTION = {"feature": "Supported features", "field": "Supported request fields"}
+SECTION = {"feature": "Supported features", "field": "Supported request fields", "client": "Works with (clients)"}
 # Background per verdict; the text on all of them is #1a1a1a (contrast well above 4.5:1).
 COLORS = {
     "supported": "#c8f0c8", "partial": "#fff2b3", "accepted": "#eef3d8", "ignored": "#ffe0b3",

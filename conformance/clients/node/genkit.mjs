@@ -42,11 +42,14 @@ function weatherTool(instance) {
   );
 }
 
+// Forced with "required", not by name: compat-oai reads a call's arguments only when finish_reason is
+// "tool_calls", and OpenAI itself answers a named tool_choice with "stop" (so a named choice breaks Genkit on
+// every server, OpenAI's included, and says nothing about the target).
 const tools = (ctx, instance) => request(ctx, {
   prompt: x.TOOL_PROMPT,
   tools: [weatherTool(instance)],
   returnToolRequests: true,
-  config: { temperature: 0, max_tokens: x.TOOL_MAX_TOKENS, tool_choice: x.TOOL_CHOICE },
+  config: { temperature: 0, max_tokens: x.TOOL_MAX_TOKENS, tool_choice: "required" },
 });
 
 function firstRequest(response) {

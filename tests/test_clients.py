@@ -1,0 +1,111 @@
+"""The client matrix against the fake: each deviation here breaks one client and not the others, and the matrix says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.clients import registry, runner
+from conformance.clients.cells import Cell, CellOutcome
+from conformance.clients.scenarios import BY_ID
+from conformance.context import Run
+from conformance.http import Client
+from tests.fake import FakeServer
+from tests.helpers import target_for
+
+NODE = [c for c in registry.CLIENTS if c.language == "node"]
+needs_node = pytest.mark.skipif(any(c.missing() for c in NODE),
+                                reason="node or the npm packages are missing (npm ci in conformance/clients/node)")
+
+
+def matrix(deviations: tuple[str, ...], only: str) -> dict[str, Cell]:
+    """Run the selected cells against a fake with these deviations; cells by id."""
+    with FakeServer(deviations) as srv:
+        target = target_for(srv.base_url)
+        run = Run(target, Client(target))
+        try:
+            return {c.id: c for c in runner.run_matrix(run, only)}
+        finally:
+            run.close()
+
+
+def test_every_client_offers_only_known_scenarios() -> None:
+    from conformance.clients import openai_python
+
+    assert set(openai_python.SCENARIOS) <= set(BY_ID)
+    assert len({c.name for c in registry.CLIENTS}) == len(registry.CLIENTS)
+
+
+@needs_node
+def test_every_client_works_against_the_conformant_fake() -> None:
+    cells = matrix((), "client.*.chat.*")
+    assert len(cells) == len(registry.CLIENTS) * sum(1 for s in BY_ID if s.startswith("chat."))
+    wrong = {k: f"{c.outcome.value}: {c.exception or c.reason}" for k, c in cells.items()
+             if c.outcome not in (CellOutcome.WORKS, CellOutcome.NOT_OFFERED)}
+    assert not wrong
+    works = cells["client.openai-node.chat.stream-helper"]
+    assert works.version and works.evidence and works.evidence[0].request_body["stream"] is True
+    assert cells["client.genkit.chat.stream-n2"].outcome is CellOutcome.NOT_OFFERED
+
+
+# deviation -> the cells it breaks (of the cells selected); every other selected cell works or is not offered.
+ONE_CLIENT = {
+    "tools.finish_reason_stop": ("client.*.chat.tools*", {"client.genkit.chat.tools", "client.genkit.chat.tools-stream"}),
+    "stream.tool_call_id_missing": ("client.*.chat.tools-stream", {"client.genkit.chat.tools-stream"}),
+    "chat.object_wrong": ("client.*.chat.create", {"client.modelfusion.chat.create"}),
+    "stream.n_choice_1_first": ("client.*.chat.stream-n2", {"client.openai-python.chat.stream-n2"}),
+}
+
+
+@needs_node
+@pytest.mark.parametrize("deviation", sorted(ONE_CLIENT))
+def test_a_deviation_breaks_one_client_and_not_the_others(deviation: str) -> None:
+    only, broken = ONE_CLIENT[deviation]
+    cells = matrix((deviation,), only)
+    got = {k for k, c in cells.items() if c.outcome is CellOutcome.BREAKS}
+    assert got == broken, {k: c.exception or c.reason for k, c in cells.items()}
+    for k in broken:
+        assert cells[k].exception or cells[k].reason  # the client's own exception, or the wrong value's reason
+    assert all(c.outcome in (CellOutcome.WORKS, CellOutcome.NOT_OFFERED) for k, c in cells.items() if k not in broken)
+
+
+def test_a_client_exception_is_its_own() -> None:
+    cells = matrix(("stream.n_choice_1_first",), "client.openai-python.chat.stream-n2")
+    cell = cells["client.openai-python.chat.stream-n2"]
+    assert cell.outcome is CellOutcome.BREAKS
+    assert cell.exception is not None and cell.exception.startswith("IndexError")
+    assert cell.where is not None and "openai/" in cell.where
+
+
+def test_a_refused_request_is_unsupported_not_broken() -> None:
+    cells = matrix(("tools.rejected",), "client.openai-python.chat.tools")
+    cell = cells["client.openai-python.chat.tools"]
+    assert cell.outcome is CellOutcome.UNSUPPORTED and "400" in (cell.reason or "")
+
+
+def test_without_node_the_js_clients_are_untested_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry.shutil, "which", lambda name: None)
+    cells = matrix((), "client.*.chat.create")
+    assert cells["client.openai-python.chat.create"].outcome is CellOutcome.WORKS
+    for c in NODE:
+        cell = cells[f"client.{c.name}.chat.create"]
+        assert (cell.outcome, cell.reason) == (CellOutcome.UNTESTED, "node not found")
+
+
+def test_a_scenario_that_needs_an_embedding_model_is_untested_without_one() -> None:
+    cell = matrix((), "client.openai-python.embeddings.*")["client.openai-python.embeddings.create"]
+    assert cell.outcome is CellOutcome.UNTESTED and "--embedding-model" in (cell.reason or "")
+
+
+def test_a_hanging_client_is_killed_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    hang = registry.python("hang", "hang", "tests.client_hangs", "openai")
+    monkeypatch.setattr(runner, "CLIENTS", (hang,))
+    monkeypatch.setattr(runner, "STARTUP_S", 2.0)
+    monkeypatch.setattr(runner, "GRACE_S", 1.0)
+    monkeypatch.setattr(runner, "REQUESTS_PER_SCENARIO", 0)
+    cells = matrix((), "client.hang.chat.create,client.hang.chat.stream")
+    first, second = cells["client.hang.chat.create"], cells["client.hang.chat.stream"]
+    assert first.outcome is CellOutcome.ERROR and "killed" in (first.reason or "")
+    # The rest run in a new process: it hangs too, and is killed too.
+    assert second.outcome is CellOutcome.ERROR and "killed" in (second.reason or "")

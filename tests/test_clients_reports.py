@@ -1,0 +1,97 @@
+"""The client matrix in a run's outputs: recorded and replayed with the same cells, reported, and cited by severity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance import exitcodes, results
+from conformance.clients import severity
+from conformance.compare import build as compare
+from conformance.render import checklist, comparison
+from tests.fake import FakeServer
+from tests.test_cli_run import oai
+
+SECRET = "sk-oai-conformance-clients-secret-98765"
+
+
+def _cells(doc: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    return {c["id"]: (c["outcome"], c["value"], c["exception"], c["reason"]) for c in doc["clients"]}
+
+
+def test_recorded_cells_replay_offline_with_the_same_outcomes(tmp_path: Path) -> None:
+    only = "client.openai-python.chat.*,client.openai-node.chat.stream*,chat.response.*"
+    with FakeServer(("stream.n_choice_1_first",), api_key=SECRET) as srv:
+        live = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", only, "--output", "live",
+                   "--record", "cas", "--api-key-env", "FAKE_KEY", cwd=tmp_path, env={"FAKE_KEY": SECRET})
+    assert live.returncode in (exitcodes.OK, exitcodes.FAILED), live.stdout[-2000:] + live.stderr[-2000:]
+    replay = oai("run", "--replay", "cas", "--only", only, "--output", "replay", cwd=tmp_path)
+    assert replay.returncode == live.returncode, replay.stdout[-2000:]
+    a, b = results.load(tmp_path / "live"), results.load(tmp_path / "replay")
+    assert _cells(a) == _cells(b) and a["clients"]
+    assert _cells(a)["client.openai-python.chat.stream-n2"][0] == "breaks"
+    assert (tmp_path / "cas" / "client.openai-python.chat.stream-n2.json").is_file()
+    jsonschema.Draft202012Validator(results.results_schema()).validate(b)
+    assert "clients:" in live.stdout and "breaks: openai-python chat.stream-n2" in live.stdout
+    for f in [*(tmp_path / "cas").rglob("*"), *(tmp_path / "live").rglob("*")]:
+        if f.is_file():
+            assert SECRET not in f.read_text(errors="replace"), f"API key written to {f}"
+
+
+def test_a_cell_missing_from_the_recording_is_untested(tmp_path: Path) -> None:
+    with FakeServer() as srv:
+        oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "chat.response.*", "--output", "live",
+            "--record", "cas", cwd=tmp_path)
+    oai("run", "--replay", "cas", "--only", "chat.response.*,client.openai-python.chat.create", "--output", "r",
+        cwd=tmp_path)
+    cell = results.load(tmp_path / "r")["clients"][0]
+    assert cell["outcome"] == "untested" and cell["reason"].startswith("not in the recording")
+
+
+def _check(sev: str, feature: str = "Streaming", outcome: str = "fail") -> dict[str, Any]:
+    return {"id": "stream.x", "endpoint": "/v1/chat/completions", "feature": feature, "outcome": outcome,
+            "severity": sev, "reason": "the stream ends without [DONE]", "details": {}}
+
+
+def _cell(outcome: str, scenario: str = "chat.stream-helper") -> dict[str, Any]:
+    return {"id": f"client.openai-node.{scenario}", "client": "openai-node", "label": "openai-node",
+            "scenario": scenario, "endpoint": "/v1/chat/completions", "outcome": outcome,
+            "exception": "OpenAIError: stream ended without producing a ChatCompletionMessage", "reason": None}
+
+
+def test_a_spec_failure_a_client_breaks_on_cites_the_client() -> None:
+    [check] = severity.cite([_check("violates-spec")], [_cell("breaks")])
+    assert check["severity"] == "breaks-clients"
+    assert check["reason"].startswith("breaks-clients: openai-node chat.stream-helper: OpenAIError")
+    assert check["details"]["clients"] == {"severity": "violates-spec", "cells": ["client.openai-node.chat.stream-helper"]}
+
+
+def test_a_deviation_no_client_notices_stays_a_spec_violation() -> None:
+    assert severity.cite([_check("violates-spec")], [_cell("works")])[0]["severity"] == "violates-spec"
+    # Another feature's client cell, or lax validation, is no reason either.
+    assert severity.cite([_check("violates-spec", "Logprobs")], [_cell("breaks")])[0]["severity"] == "violates-spec"
+    assert severity.cite([_check("lax-validation")], [_cell("breaks")])[0]["severity"] == "lax-validation"
+
+
+def _doc(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    doc = json.loads((Path(__file__).parents[1] / "reports" / "llama-server" / "results.json").read_text())
+    return {**doc, "clients": [{**c, "version": "1", "value": None, "duration_s": 0.0, "evidence": []} for c in cells]}
+
+
+def test_the_checklist_has_a_works_with_section_per_endpoint() -> None:
+    text = checklist.render(_doc([_cell("works", "chat.stream"), _cell("breaks")]))
+    section = text.split("### `/v1/chat/completions`", 1)[1].split("\n### ", 1)[0]
+    assert "#### Works with\n- [x] openai-node: streaming\n" in section
+    assert "- [ ] openai-node: stream helper (accumulated completion) (breaks: OpenAIError: stream ended" in section
+
+
+def test_the_comparison_has_client_rows() -> None:
+    matrix = compare([_doc([_cell("breaks")])])
+    rows = [r for r in matrix["rows"] if r["kind"] == "client"]
+    assert [r["label"] for r in rows] == ["openai-node: stream helper (accumulated completion)"]
+    assert next(iter(rows[0]["cells"].values()))["verdict"] == "broken"
+    assert "Works with (clients)" in comparison.markdown(matrix)
+    assert "openai-node: stream helper" in comparison.html(matrix)
