@@ -55,6 +55,8 @@ ONE_CLIENT = {
     "stream.tool_call_id_missing": ("client.*.chat.tools-stream", {"client.genkit.chat.tools-stream"}),
     "chat.object_wrong": ("client.*.chat.create", {"client.modelfusion.chat.create"}),
     "stream.n_choice_1_first": ("client.*.chat.stream-n2", {"client.openai-python.chat.stream-n2"}),
+    "stream.no_role_first": ("client.*.chat.stream-helper", {"client.openai-node.chat.stream-helper"}),
+    "chat.function_call_null": ("client.*.chat.create", {"client.modelfusion.chat.create"}),
 }
 
 

@@ -14,6 +14,7 @@ from conformance.compare import build as compare
 from conformance.render import checklist, comparison
 from tests.fake import FakeServer
 from tests.test_cli_run import oai
+from tests.test_clients import needs_node
 
 SECRET = "sk-oai-conformance-clients-secret-98765"
 
@@ -39,6 +40,26 @@ def test_recorded_cells_replay_offline_with_the_same_outcomes(tmp_path: Path) ->
     for f in [*(tmp_path / "cas").rglob("*"), *(tmp_path / "live").rglob("*")]:
         if f.is_file():
             assert SECRET not in f.read_text(errors="replace"), f"API key written to {f}"
+
+
+@needs_node
+def test_the_check_of_a_deviation_a_client_breaks_on_cites_it(tmp_path: Path) -> None:
+    # A first delta without role violates the spec; openai-python copes, openai-node's stream helper raises.
+    with FakeServer(("stream.no_role_first",)) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "out",
+                "--only", "stream.delta.role,client.openai-*.chat.stream-helper", cwd=tmp_path)
+    assert r.returncode == exitcodes.FAILED, r.stdout[-2000:]
+    doc = results.load(tmp_path / "out")
+    [check] = [c for c in doc["checks"] if c["id"] == "stream.delta.role"]
+    assert check["severity"] == "breaks-clients" and check["details"]["clients"]["severity"] == "violates-spec"
+    assert check["reason"].startswith("breaks-clients: openai-node chat.stream-helper: OpenAIError: missing role")
+    assert doc["gate"] == ["stream.delta.role"]
+    # Without the client that breaks, the same deviation stays a spec violation.
+    with FakeServer(("stream.no_role_first",)) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--output", "py",
+                "--only", "stream.delta.role,client.openai-python.chat.stream-helper", cwd=tmp_path)
+    [check] = [c for c in results.load(tmp_path / "py")["checks"] if c["id"] == "stream.delta.role"]
+    assert r.returncode == exitcodes.OK and check["severity"] == "violates-spec"
 
 
 def test_a_cell_missing_from_the_recording_is_untested(tmp_path: Path) -> None:

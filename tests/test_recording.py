@@ -44,7 +44,9 @@ def test_one_cassette_per_check_and_no_secret_on_disk(recorded: Path) -> None:
     doc = results.load(recorded / "oai-conformance-out" / "fk")
     folder = recorded / "oai-conformance-out" / "fk" / "cassettes"
     names = {p.stem for p in folder.glob("*.json")} - {"target"}
-    assert names == {c["id"] for c in doc["checks"]} | {"preflight"}
+    # One per check, and one per cell of the client matrix (the clients' exchanges are recorded too).
+    assert names == {c["id"] for c in doc["checks"]} | {c["id"] for c in doc["clients"]} | {"preflight"}
+    assert doc["clients"] and any(c["outcome"] == "works" for c in doc["clients"])
     for f in recorded.rglob("*"):
         if f.is_file():
             assert SECRET not in f.read_text(errors="replace"), f
@@ -84,6 +86,9 @@ def test_replay_gives_the_same_verdicts_offline(recorded: Path) -> None:
     not_judged = {c["id"] for c in again["checks"] if NOT_JUDGED_ON_REPLAY in c["reason"]}
     assert set(differ) == not_judged, differ
     assert all(_verdicts(again)[k] == "skip" for k in not_judged)
+    # The client matrix replays from its own cassettes to the same cells.
+    cells = {c["id"]: (c["outcome"], c["value"], c["exception"]) for c in live["clients"]}
+    assert cells == {c["id"]: (c["outcome"], c["value"], c["exception"]) for c in again["clients"]}
 
 
 def test_a_request_not_in_the_recording_fails_that_check_only(recorded: Path, tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     **{f"chat.{n}": ({}, lambda api: body_shape(api.body(n=2, logprobs=False)))
        for n in ("object_wrong", "created_float", "id_missing", "finish_reason_eos", "finish_reason_null",
                  "role_missing", "usage_missing", "usage_sum_wrong", "index_wrong", "no_logprobs_key",
-                 "no_refusal_key")},
+                 "no_refusal_key", "function_call_null")},
     "chat.model_empty": ({}, lambda api: api.body()["model"]),
     "chat.system_role_rejected": ({}, _status(messages=[{"role": "system", "content": "Be brief."},
                                                         {"role": "user", "content": "Hi"}])),

@@ -52,6 +52,14 @@ def _finish_null(body: Body, req: ChatRequest) -> Body:
     return body
 
 
+@deviation("chat.function_call_null", "messages carry \"function_call\": null (vLLM does; ModelFusion's schema "
+           "takes an object or no key)", on="chat_body")
+def _function_call_null(body: Body, req: ChatRequest) -> Body:
+    for choice in _each_choice(body):
+        choice["message"]["function_call"] = None
+    return body
+
+
 @deviation("chat.role_missing", "message has no role", on="chat_body")
 def _role_missing(body: Body, req: ChatRequest) -> Body:
     for choice in _each_choice(body):
