@@ -109,5 +109,5 @@ def test_a_hanging_client_is_killed_at_the_deadline(monkeypatch: pytest.MonkeyPa
     cells = matrix((), "client.hang.chat.create,client.hang.chat.stream")
     first, second = cells["client.hang.chat.create"], cells["client.hang.chat.stream"]
     assert first.outcome is CellOutcome.ERROR and "killed" in (first.reason or "")
-    # The rest run in a new process: it hangs too, and is killed too.
+    # The rest run in a new process: it prints forever and never finishes, and is killed at its deadline too.
     assert second.outcome is CellOutcome.ERROR and "killed" in (second.reason or "")

@@ -99,7 +99,9 @@ def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scen
         with _cassettes(tape, [p.id for p in plan] if not run.replay else []):
             lines = _lines(run, proxy, client, plan)
     by_id = {p.scenario.id: p for p in plan}
-    return [_judge(client, version, by_id[s.id], lines.get(s.id), proxy.traffic(by_id[s.id].id)) if s.id in by_id
+    origin = proxy.url("").rstrip("/")
+    return [_judge(client, version, by_id[s.id], _stable(lines.get(s.id), origin), proxy.traffic(by_id[s.id].id))
+            if s.id in by_id
             else _cell(client, version, s, CellOutcome.UNTESTED, reason=NOT_RECORDED) for s in scenarios]
 
 
@@ -166,7 +168,8 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
         started = time.monotonic()
         while todo:
             try:
-                raw = read.get(timeout=wait)
+                # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
+                raw = read.get(timeout=max(0.0, started + wait - time.monotonic()))
             except queue.Empty:
                 _kill(proc)
                 current = todo.pop(0)
@@ -217,6 +220,17 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+
+
+# What a client's message says for the proxy's address: the port changes every run, the cells must not.
+PROXY_ORIGIN = "http://oai-conformance-proxy"
+
+
+def _stable(line: dict[str, Any] | None, origin: str) -> dict[str, Any] | None:
+    """The line with the proxy's ephemeral address replaced, so a replay gives the same cell text."""
+    if line is None:
+        return None
+    return json.loads(json.dumps(line).replace(origin, PROXY_ORIGIN))
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
