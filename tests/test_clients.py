@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
 import pytest
 
@@ -98,6 +98,17 @@ def test_without_node_the_js_clients_are_untested_and_the_run_goes_on(monkeypatc
 def test_a_scenario_that_needs_an_embedding_model_is_untested_without_one() -> None:
     cell = matrix((), "client.openai-python.embeddings.*")["client.openai-python.embeddings.create"]
     assert cell.outcome is CellOutcome.UNTESTED and "--embedding-model" in (cell.reason or "")
+
+
+def test_without_a_chat_model_the_chat_scenarios_are_untested() -> None:
+    with FakeServer() as srv:
+        target = dataclasses.replace(target_for(srv.base_url), model=None, embedding_model="fake-embed")
+        run = Run(target, Client(target))
+        try:
+            cell = runner.run_matrix(run, "client.openai-python.chat.create")[0]
+        finally:
+            run.close()
+    assert cell.outcome is CellOutcome.UNTESTED and cell.reason == "no chat model given (--model)"
 
 
 def test_a_hanging_client_is_killed_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:

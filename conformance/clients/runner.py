@@ -33,7 +33,7 @@ STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
 MAX_LINE = 1024 * 1024
-OPTIONS = {"embedding_model": "no embedding model given (--embedding-model)"}
+OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ NOT_RECORDED = "not in the recording: the cell is newer than the recording; re-r
 
 def _skip(run: Run, scenario: Scenario) -> str | None:
     """Why the client is told not to run this scenario (it still says whether it offers it)."""
-    if scenario.needs is not None and not getattr(run.target, scenario.needs, None):
+    if not getattr(run.target, scenario.needs, None):
         return OPTIONS[scenario.needs]
     return None
 

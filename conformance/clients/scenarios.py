@@ -19,8 +19,8 @@ class Scenario:
     endpoint: str
     label: str
     features: tuple[str, ...]
-    # The target option it needs beyond --model (None: the chat model serves it).
-    needs: str | None = None
+    # The target's model it runs with: the chat model (--model) unless another is named.
+    needs: str = "model"
 
 
 SCENARIOS: tuple[Scenario, ...] = (
