@@ -122,3 +122,13 @@ def test_a_hanging_client_is_killed_at_the_deadline(monkeypatch: pytest.MonkeyPa
     assert first.outcome is CellOutcome.ERROR and "killed" in (first.reason or "")
     # The rest run in a new process: it prints forever and never finishes, and is killed at its deadline too.
     assert second.outcome is CellOutcome.ERROR and "killed" in (second.reason or "")
+
+
+def test_audio_is_judged_by_its_bytes() -> None:
+    from conformance.clients import expect
+    from conformance.clients.lines import Wrong
+
+    assert expect.audio(b"RIFF\x24\x64\x00\x00WAVEfmt ") == {"bytes": 16, "format": "wav"}
+    assert expect.audio(b"ID3\x04rest")["format"] == "mp3"
+    with pytest.raises(Wrong):
+        expect.audio(b"")

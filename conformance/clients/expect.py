@@ -25,6 +25,10 @@ TOOL = {
 }
 TOOL_CHOICE = {"type": "function", "function": {"name": "get_weather"}}
 EMBED_INPUT = "The quick brown fox"
+SPEECH_INPUT = "Hello."
+# The first bytes of each audio format a speech endpoint may answer with.
+_MAGIC = ((b"RIFF", "wav"), (b"ID3", "mp3"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"\xff\xf2", "mp3"),
+          (b"fLaC", "flac"), (b"OggS", "opus"), (b"\xff\xf1", "aac"), (b"\xff\xf9", "aac"))
 
 
 def text(value: Any) -> str:
@@ -78,3 +82,15 @@ def two_choices(choices: Any) -> list[dict[str, Any]]:
                               for i, c in enumerate(value)):
         raise Wrong(f"expected 2 choices with text (n=2), got {json.dumps(value)[:300]}", value)
     return value
+
+
+def audio_format(data: bytes) -> str:
+    """The audio format the bytes start with ('unknown' when none; pcm has no header)."""
+    return next((name for magic, name in _MAGIC if data.startswith(magic)), "unknown")
+
+
+def audio(data: Any) -> dict[str, Any]:
+    """Non-empty audio bytes; the value says how many and in which format they came."""
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise Wrong(f"expected audio bytes, got {type(data).__name__} of {len(data or b'')} bytes", None)
+    return {"bytes": len(data), "format": audio_format(bytes(data))}

@@ -1,7 +1,7 @@
 """The Python side of the clients' protocol: run a scenario module's scenarios, print one JSON line each.
 
 The same protocol as conformance/clients/node/run.mjs: the config comes on stdin as
-{client, model, embedding_model, api_key, timeout_s, scenarios: [{id, base_url, skip?}]}.
+{client, model, embedding_model, speech_model, api_key, timeout_s, scenarios: [{id, base_url, skip?}]}.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Context:
     model: str
     embedding_model: str | None
     timeout_s: float
+    speech_model: str | None = None
 
 
 Scenario = Callable[[Context], Any]
@@ -75,7 +76,7 @@ def main(client: str, package: str, scenarios: Mapping[str, Scenario], not_offer
             line = {**base, "outcome": "untested", "value": None, "exception": None, "reason": item["skip"]}
         else:
             ctx = Context(item["base_url"], config["api_key"], config["model"], config.get("embedding_model"),
-                          float(config["timeout_s"]))
+                          float(config["timeout_s"]), config.get("speech_model"))
             try:
                 line = {**base, "outcome": "works", "value": fn(ctx), "exception": None, "reason": None}
             except Wrong as exc:

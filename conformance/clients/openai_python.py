@@ -112,6 +112,11 @@ def embeddings_create(ctx: Context) -> Any:
     return x.vectors([list(d.embedding) for d in response.data])
 
 
+def speech_create(ctx: Context) -> Any:
+    """The client's default format (mp3 unless asked), as applications call it."""
+    return x.audio(_api(ctx).audio.speech.create(model=ctx.speech_model, voice="alloy", input=x.SPEECH_INPUT).content)
+
+
 SCENARIOS = {
     "chat.create": chat_create,
     "chat.stream": chat_stream,
@@ -123,6 +128,7 @@ SCENARIOS = {
     "completions.create": completions_create,
     "completions.stream": completions_stream,
     "embeddings.create": embeddings_create,
+    "speech.create": speech_create,
 }
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
 MAX_LINE = 1024 * 1024
-OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)"}
+OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
+           "speech_model": "no speech model given (--speech-model)"}
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
     while todo:
         config = {
             "client": client.name, "model": run.target.model, "embedding_model": run.target.embedding_model,
+            "speech_model": run.target.speech_model,
             "api_key": PROXY_KEY, "timeout_s": run.target.timeout_s,
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],

@@ -35,6 +35,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("completions.stream", catalog.COMPLETIONS, "streamed completion", ("Streaming",)),
     Scenario("embeddings.create", catalog.EMBEDDINGS, "embeddings (client's default encoding)",
              ("Embeddings", "Base64 encoding"), needs="embedding_model"),
+    Scenario("speech.create", catalog.SPEECH, "speech (audio bytes)", ("Speech",), needs="speech_model"),
 )
 
 BY_ID = {s.id: s for s in SCENARIOS}

@@ -85,3 +85,26 @@ export function twoChoices(choices) {
   }
   return value;
 }
+
+export const SPEECH_INPUT = "Hello.";
+const MAGIC = [["RIFF", "wav"], ["ID3", "mp3"], ["\xff\xfb", "mp3"], ["\xff\xf3", "mp3"], ["\xff\xf2", "mp3"],
+  ["fLaC", "flac"], ["OggS", "opus"], ["\xff\xf1", "aac"], ["\xff\xf9", "aac"]];
+// The media type each format is labelled with (what a client that labels audio should say).
+const MEDIA = { wav: ["audio/wav", "audio/x-wav", "audio/wave"], mp3: ["audio/mpeg", "audio/mp3"], flac: ["audio/flac"],
+  opus: ["audio/opus", "audio/ogg"], aac: ["audio/aac"] };
+
+export function audioFormat(bytes) {
+  const head = Array.from(bytes.slice(0, 4), (b) => String.fromCharCode(b)).join("");
+  return MAGIC.find(([magic]) => head.startsWith(magic))?.[1] ?? "unknown";
+}
+
+// Non-empty audio bytes; when the client labels them (contentType), the label must match what they are.
+export function audio(bytes, contentType = null) {
+  if (!bytes || bytes.length === 0) throw new Wrong(`expected audio bytes, got ${bytes?.length ?? 0} bytes`, null);
+  const value = { bytes: bytes.length, format: audioFormat(bytes), ...(contentType ? { contentType } : {}) };
+  const known = MEDIA[value.format];
+  if (contentType && known && !known.includes(contentType.split(";")[0].trim())) {
+    throw new Wrong(`the client labels the audio ${contentType}, but the bytes are ${value.format}`, value);
+  }
+  return value;
+}

@@ -2,6 +2,7 @@
 import { genkit, z } from "genkit";
 import {
   openAICompatible, defineCompatOpenAIEmbedder, defineCompatOpenAIModel, compatOaiModelRef,
+  defineCompatOpenAISpeechModel,
 } from "@genkit-ai/compat-oai";
 import * as x from "./expect.mjs";
 
@@ -17,11 +18,12 @@ function ai(ctx) {
   // The model and embedder are declared up front, as the plugin's documentation does for custom models: the
   // model says it takes JSON output natively, so output schemas go to the server as response_format.
   options.initializer = async (client) => [
-    defineCompatOpenAIModel({
+    ...(ctx.model ? [defineCompatOpenAIModel({
       name: ctx.model, client, pluginOptions: options,
       modelRef: compatOaiModelRef({ name: ctx.model, namespace: NAME, info: MODEL_INFO }),
-    }),
+    })] : []),
     ...(ctx.embeddingModel ? [defineCompatOpenAIEmbedder({ name: ctx.embeddingModel, client, pluginOptions: options })] : []),
+    ...(ctx.speechModel ? [defineCompatOpenAISpeechModel({ name: ctx.speechModel, client, pluginOptions: options })] : []),
   ];
   return genkit({ plugins: [openAICompatible(options)] });
 }
@@ -92,6 +94,14 @@ export const scenarios = {
     const { stream, response } = instance.generateStream(tools(ctx, instance));
     for await (const _ of stream);
     return firstRequest(await response);
+  },
+  // Genkit hands the audio back as a data URL labelled with the format it asked for (mp3 unless configured).
+  "speech.create": async (ctx) => {
+    const response = await ai(ctx).generate({ model: `${NAME}/${ctx.speechModel}`, prompt: x.SPEECH_INPUT, config: { voice: "alloy" } });
+    const media = response.media;
+    if (!media?.url?.startsWith("data:")) throw new x.Wrong(`no audio in the response: ${JSON.stringify(media ?? null)}`, media ?? null);
+    const bytes = Buffer.from(media.url.slice(media.url.indexOf(",") + 1), "base64");
+    return x.audio(new Uint8Array(bytes), media.contentType);
   },
   "embeddings.create": async (ctx) => {
     const result = await ai(ctx).embed({ embedder: `${NAME}/${ctx.embeddingModel}`, content: x.EMBED_INPUT });

@@ -85,6 +85,11 @@ export const scenarios = {
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
     return x.text(text);
   },
+  // The client's default format (mp3 unless asked), as applications call it.
+  "speech.create": async (ctx) => {
+    const response = await api(ctx).audio.speech.create({ model: ctx.speechModel, voice: "alloy", input: x.SPEECH_INPUT });
+    return x.audio(new Uint8Array(await response.arrayBuffer()));
+  },
   // The client's own default encoding (base64, decoded by the client), as applications call it.
   "embeddings.create": async (ctx) => {
     const response = await api(ctx).embeddings.create({ model: ctx.embeddingModel, input: x.EMBED_INPUT });
