@@ -132,3 +132,12 @@ def test_audio_is_judged_by_its_bytes() -> None:
     assert expect.audio(b"ID3\x04rest")["format"] == "mp3"
     with pytest.raises(Wrong):
         expect.audio(b"")
+
+
+def test_the_official_responses_stream_helpers_break_on_events_without_indexes() -> None:
+    cells = matrix(("responses.stream_no_indexes",), "client.openai-python.responses.*,client.openai-node.responses.*")
+    if any(c.missing() for c in NODE):
+        cells = {k: c for k, c in cells.items() if "openai-node" not in k}
+    broken = {k for k, c in cells.items() if c.outcome is CellOutcome.BREAKS}
+    assert broken == {k for k in cells if k.endswith("responses.stream")}
+    assert all(c.outcome is CellOutcome.WORKS for k, c in cells.items() if k.endswith("responses.create"))

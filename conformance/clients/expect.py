@@ -26,6 +26,7 @@ TOOL = {
 TOOL_CHOICE = {"type": "function", "function": {"name": "get_weather"}}
 EMBED_INPUT = "The quick brown fox"
 SPEECH_INPUT = "Hello."
+RESPONSE_MAX_TOKENS = 16  # the least max_output_tokens OpenAI takes
 # The first bytes of each audio format a speech endpoint may answer with.
 _MAGIC = ((b"RIFF", "wav"), (b"ID3", "mp3"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"\xff\xf2", "mp3"),
           (b"fLaC", "flac"), (b"OggS", "opus"), (b"\xff\xf1", "aac"), (b"\xff\xf9", "aac"))

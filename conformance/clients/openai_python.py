@@ -112,6 +112,22 @@ def embeddings_create(ctx: Context) -> Any:
     return x.vectors([list(d.embedding) for d in response.data])
 
 
+def _response(ctx: Context) -> dict[str, Any]:
+    return {"model": ctx.model, "input": x.PROMPT, "temperature": 0, "max_output_tokens": x.RESPONSE_MAX_TOKENS}
+
+
+def responses_create(ctx: Context) -> Any:
+    return x.text(_api(ctx).responses.create(**_response(ctx)).output_text)
+
+
+def responses_stream(ctx: Context) -> Any:
+    """The stream helper accumulates the events into the final response and raises on events it cannot place."""
+    with _api(ctx).responses.stream(**_response(ctx)) as stream:
+        for _ in stream:
+            pass
+        return x.text(stream.get_final_response().output_text)
+
+
 def speech_create(ctx: Context) -> Any:
     """The client's default format (mp3 unless asked), as applications call it."""
     return x.audio(_api(ctx).audio.speech.create(model=ctx.speech_model, voice="alloy", input=x.SPEECH_INPUT).content)
@@ -128,6 +144,8 @@ SCENARIOS = {
     "completions.create": completions_create,
     "completions.stream": completions_stream,
     "embeddings.create": embeddings_create,
+    "responses.create": responses_create,
+    "responses.stream": responses_stream,
     "speech.create": speech_create,
 }
 

@@ -35,6 +35,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("completions.stream", catalog.COMPLETIONS, "streamed completion", ("Streaming",)),
     Scenario("embeddings.create", catalog.EMBEDDINGS, "embeddings (client's default encoding)",
              ("Embeddings", "Base64 encoding"), needs="embedding_model"),
+    Scenario("responses.create", catalog.RESPONSES, "response", ("Responses",)),
+    Scenario("responses.stream", catalog.RESPONSES, "streamed response (accumulated)", ("Streaming",)),
     Scenario("speech.create", catalog.SPEECH, "speech (audio bytes)", ("Speech",), needs="speech_model"),
 )
 

@@ -87,6 +87,7 @@ export function twoChoices(choices) {
 }
 
 export const SPEECH_INPUT = "Hello.";
+export const RESPONSE_MAX_TOKENS = 16; // the least max_output_tokens OpenAI takes
 const MAGIC = [["RIFF", "wav"], ["ID3", "mp3"], ["\xff\xfb", "mp3"], ["\xff\xf3", "mp3"], ["\xff\xf2", "mp3"],
   ["fLaC", "flac"], ["OggS", "opus"], ["\xff\xf1", "aac"], ["\xff\xf9", "aac"]];
 // The media type each format is labelled with (what a client that labels audio should say).

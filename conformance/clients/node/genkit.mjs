@@ -65,6 +65,8 @@ export const notOffered = {
   "chat.stream-n2": "ai.generate returns one candidate: Genkit has no n",
   "completions.create": "compat-oai has no model for /v1/completions",
   "completions.stream": "compat-oai has no model for /v1/completions",
+  "responses.create": "compat-oai's models speak /v1/chat/completions only",
+  "responses.stream": "compat-oai's models speak /v1/chat/completions only",
 };
 
 export const scenarios = {

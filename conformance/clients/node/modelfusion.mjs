@@ -34,6 +34,8 @@ export const notOffered = {
   "chat.stream-n2": "streamText streams one choice (numberOfGenerations is for generateText)",
   "chat.structured": "openaicompatible has no json_schema response format (generateObject prompts for JSON instead)",
   "chat.tools-stream": "ModelFusion generates tool calls without streaming",
+  "responses.create": "ModelFusion predates /v1/responses",
+  "responses.stream": "ModelFusion predates /v1/responses",
   "speech.create": "openaicompatible has no speech model (ModelFusion's speech models are OpenAI's, ElevenLabs' and LMNT's)",
 };
 

@@ -85,6 +85,19 @@ export const scenarios = {
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
     return x.text(text);
   },
+  "responses.create": async (ctx) => {
+    const response = await api(ctx).responses.create({
+      model: ctx.model, input: x.PROMPT, temperature: 0, max_output_tokens: x.RESPONSE_MAX_TOKENS,
+    });
+    return x.text(response.output_text);
+  },
+  // The helper accumulates the events into the final response and throws on events it cannot place.
+  "responses.stream": async (ctx) => {
+    const stream = api(ctx).responses.stream({
+      model: ctx.model, input: x.PROMPT, temperature: 0, max_output_tokens: x.RESPONSE_MAX_TOKENS,
+    });
+    return x.text((await stream.finalResponse()).output_text);
+  },
   // The client's default format (mp3 unless asked), as applications call it.
   "speech.create": async (ctx) => {
     const response = await api(ctx).audio.speech.create({ model: ctx.speechModel, voice: "alloy", input: x.SPEECH_INPUT });
