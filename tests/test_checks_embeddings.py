@@ -38,7 +38,7 @@ def conformant() -> Iterator[str]:
 
 def test_conformant_fake_passes_every_embeddings_check(conformant: str) -> None:
     results = run_embeddings(conformant)
-    assert len(results) == 14
+    assert len(results) == 16
     assert not_passed(results) == {}
     assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
 
@@ -58,7 +58,7 @@ def test_reasons_name_what_was_seen(conformant: str) -> None:
 
 ALL = [c.spec.id for c in select(all_checks(), PATTERN)]
 NO_FLOATS = ("embeddings.input.empty_string", "embeddings.input.empty_list", "embeddings.encoding_format.invalid",
-             "embeddings.usage")
+             "embeddings.usage", "embeddings.model.unknown")
 
 # Deviation -> the checks it turns from pass, with the outcome; every other embeddings check still passes.
 FLIPS: dict[str, dict[str, str]] = {
@@ -76,7 +76,8 @@ FLIPS: dict[str, dict[str, str]] = {
     "embeddings.usage_first_only": {"embeddings.usage": "fail"},
     # Noise shows wherever two answers are compared closely.
     "embeddings.noisy": {c: "fail" for c in ("embeddings.vector.deterministic", "embeddings.encoding_format.float",
-                                             "embeddings.encoding_format.base64", "embeddings.dimensions")},
+                                             "embeddings.encoding_format.base64", "embeddings.dimensions",
+                                             "embeddings.user.accepted")},
     "embeddings.constant": {"embeddings.vector.distinct": "fail", "embeddings.input.strings": "fail",
                             "embeddings.input.token_lists": "fail"},
     "embeddings.float_rejected": {"embeddings.encoding_format.float": "unsupported"},
@@ -88,6 +89,8 @@ FLIPS: dict[str, dict[str, str]] = {
     "embeddings.empty_accepted": {"embeddings.input.empty_string": "fail", "embeddings.input.empty_list": "fail"},
     "embeddings.empty_list_500": {"embeddings.input.empty_list": "fail"},
     "embeddings.encoding_unchecked": {"embeddings.encoding_format.invalid": "fail"},
+    "embeddings.any_model": {"embeddings.model.unknown": "fail"},
+    "embeddings.user_rejected": {"embeddings.user.accepted": "unsupported"},
 }
 
 

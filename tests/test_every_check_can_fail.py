@@ -23,6 +23,7 @@ TABLES: dict[str, str] = {
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",
     "tests.test_checks_logprobs": "FLIPS",
+    "tests.test_checks_models_encoded": "FLIPS",
     "tests.test_checks_responses": "EXPECTED",
     "tests.test_checks_streaming": "EXPECTED",
     "tests.test_checks_tools": "EXPECTED",

@@ -95,6 +95,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "models.bad_shape": ({}, lambda api: [(sorted(m), type(m["created"]).__name__)
                                           for m in api.get("models").json()["data"]]),
     "models.retrieve_404": ({}, lambda api: api.get("models/fake-model").status_code),
+    "models.encoded_id_undecoded": ({}, lambda api: api.get("models/fake-embed%2Fx").json()["error"]["message"]),
+    "models.retrieve_unrouted": ({}, lambda api: api.get("models/fake-model").status_code),
+    "models.encoded_id_500": ({}, lambda api: api.get("models/fake-embed%2Fx").status_code),
     "routes.unknown_200": ({}, lambda api: api.get("no/such/route").status_code),
     "routes.wrong_method_404": ({}, lambda api: api.get("chat/completions").status_code),
     "routes.wrong_method_500": ({}, lambda api: api.get("chat/completions").status_code),

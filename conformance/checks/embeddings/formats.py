@@ -16,6 +16,7 @@ E = catalog.EMBEDDINGS
 TOLERANCE = 1e-6  # float32 rounding of the float answer, nothing more
 NORM_TOLERANCE = 1e-3
 SAME_DIRECTION = 0.99
+USER = "oai-conformance-user"
 
 
 @check("embeddings.encoding_format.float", feature="Embeddings", field="encoding_format.float", endpoint=E,
@@ -89,3 +90,15 @@ def dimensions(ctx: CheckContext) -> str:
         raise SpecViolation(f"dimensions={k} returned the first {k} floats of the unit-length vector without "
                             f"renormalising them (length {norm:.4f}, not 1)")
     return f"dimensions={k}: {k} floats, the renormalised prefix of the full {len(full)} (cosine {sim:.6f})"
+
+
+@check("embeddings.user.accepted", feature="Embeddings", field="user", endpoint=E,
+       behavior="user is accepted with 200 and the same vector as without it (its effect is not visible by design)")
+def user_accepted(ctx: CheckContext) -> str:
+    plain = v.one(ctx, v.TEXT, "a string input")
+    with_user = v.one(ctx, v.TEXT, "user set", user=USER)
+    sim = v.cosine(plain, with_user)
+    if sim <= v.SAME:
+        raise Fail(f"user={USER!r} changed the vector (cosine {sim:.6f} with the same input without it)")
+    ctx.note(effect="by-design")
+    return "accepted with the same vector; no visible effect by design"

@@ -11,6 +11,7 @@ from conformance.registry import check
 
 E = catalog.EMBEDDINGS
 FEATURE = "Input validation"
+UNKNOWN_MODEL = "oai-conformance-no-such-model"
 
 
 def _rejected(ctx: CheckContext, input: Any, what: str, **fields: Any) -> str:
@@ -34,3 +35,15 @@ def empty_list(ctx: CheckContext) -> str:
        behavior="An encoding_format other than float or base64 is rejected with a 4xx and the error envelope")
 def encoding_invalid(ctx: CheckContext) -> str:
     return _rejected(ctx, v.TEXT, "encoding_format 'float16'", encoding_format="float16")
+
+
+@check("embeddings.model.unknown", feature=FEATURE, field="model", endpoint=E,
+       behavior="An unknown model id is rejected with a 4xx (OpenAI: 404) and the error envelope, never embedded by "
+                "another model")
+def unknown_model(ctx: CheckContext) -> str:
+    v.embed(ctx, v.TEXT, "a string input")
+    ex = ctx.request("POST", v.PATH, {"model": UNKNOWN_MODEL, "input": v.TEXT})
+    found = ctx.expect_rejected(ex, f"the unknown model {UNKNOWN_MODEL!r}")
+    if ex.status != 404:
+        ctx.deviations.append(f"an unknown model is rejected with {ex.status}; OpenAI answers 404 model_not_found")
+    return found

@@ -151,3 +151,15 @@ def _empty_list_500(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
 def _encoding_unchecked(err: ApiError, ctx: HttpCtx) -> Any:
     return _map(err, "embed_encoding")
 
+
+
+@deviation("embeddings.any_model", "any model id is embedded with the served model", on="map_error")
+def _any_model(err: ApiError, ctx: HttpCtx) -> Any:
+    if err.status == 404 and err.kind == "model" and ctx.path == "/v1/embeddings":
+        return ACCEPT
+    return err
+
+
+@deviation("embeddings.user_rejected", "the user field is rejected with 400", on="embed_check")
+def _user_rejected(req: EmbedRequest) -> ApiError | None:
+    return ApiError(400, "Unrecognized request argument supplied: user", param="user") if "user" in req.raw else None

@@ -104,8 +104,8 @@ def parse(body: Any, app: App, soft: Any) -> EmbedRequest:
     if model != EMBED_MODEL:
         if model in app.config.models:
             raise Halt(invalid("model", f"The model '{model}' does not support embeddings.", kind="model"))
-        raise Halt(ApiError(404, f"The model '{model}' does not exist", param="model", code="model_not_found",
-                            kind="model"))
+        soft(ApiError(404, f"The model '{model}' does not exist", param="model", code="model_not_found",
+                      kind="model"))
     inputs = _input(body["input"], soft)
     encoding = body.get("encoding_format", "float")
     if encoding not in FORMATS:
