@@ -91,6 +91,8 @@ FLIPS: dict[str, dict[str, str]] = {
     "embeddings.encoding_unchecked": {"embeddings.encoding_format.invalid": "fail"},
     "embeddings.any_model": {"embeddings.model.unknown": "fail"},
     "embeddings.user_rejected": {"embeddings.user.accepted": "unsupported"},
+    "embeddings.validation_500": {c: "fail" for c in ("embeddings.input.empty_string", "embeddings.input.empty_list",
+                                                      "embeddings.encoding_format.invalid")},
 }
 
 
@@ -117,3 +119,4 @@ def test_severity_and_reason(deviation: str, check: str, severity: str, words: s
         result = run_embeddings(srv.base_url, check)[check]
     assert result.severity is not None and result.severity.value == severity, result.reason
     assert words in result.reason
+

@@ -30,6 +30,7 @@ TABLES: dict[str, str] = {
     "tests.test_checks_validation": "FLIPS",
     "tests.test_checks_vision": "FLIPS",
     "tests.test_properties": "CATCHES",
+    "tests.test_properties_embeddings": "FLIPS",
     "tests.test_properties_responses": "CATCHES",
 }
 

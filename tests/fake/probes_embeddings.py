@@ -62,5 +62,6 @@ EMBEDDING_PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "embeddings.empty_list_500": ({}, _status([])),
     "embeddings.encoding_unchecked": ({}, _status(TEXT, encoding_format="float16")),
     "embeddings.any_model": ({}, lambda api: api.post("embeddings", {"model": "nope", "input": TEXT}).status_code),
+    "embeddings.validation_500": ({}, _status(TEXT, dimensions=0)),
     "embeddings.user_rejected": ({}, _status(TEXT, user="u-1")),
 }

@@ -19,7 +19,7 @@ SAME_DIRECTION = 0.99
 USER = "oai-conformance-user"
 
 
-@check("embeddings.encoding_format.float", feature="Embeddings", field="encoding_format.float", endpoint=E,
+@check("embeddings.encoding_format.float", feature="Embeddings", field="encoding_format.float", endpoint=E, alone=True,
        behavior="encoding_format 'float' returns the same list of floats as the default")
 def encoding_float(ctx: CheckContext) -> str:
     default = v.one(ctx, v.TEXT, "a string input")
@@ -39,7 +39,7 @@ def _decoded_body(body: dict[str, Any], vecs: list[list[float]]) -> dict[str, An
     return out
 
 
-@check("embeddings.encoding_format.base64", feature="Base64 encoding", field="encoding_format.base64", endpoint=E,
+@check("embeddings.encoding_format.base64", feature="Base64 encoding", field="encoding_format.base64", endpoint=E, alone=True,
        behavior="encoding_format 'base64' returns each embedding as a base64 string of little-endian float32 values "
                 "equal to the float answer within 1e-6")
 def encoding_base64(ctx: CheckContext) -> str:
@@ -63,10 +63,11 @@ def encoding_base64(ctx: CheckContext) -> str:
                if sim > SAME_DIRECTION else "not the same vector at all: byte order or value type differ")
         raise Fail(f"the base64 string decoded as little-endian float32 differs from the float answer by up to "
                    f"{worst:.3g} (cosine {sim:.4f}): {why}")
-    return f"{len(vec)} float32 values, within {worst:.1g} of the float answer"
+    same = "exactly the float answer" if worst == 0 else f"within {worst:.1g} of the float answer"
+    return f"{len(vec)} float32 values, {same}"
 
 
-@check("embeddings.dimensions", feature="Dimensions", field="dimensions", endpoint=E,
+@check("embeddings.dimensions", feature="Dimensions", field="dimensions", endpoint=E, alone=True,
        behavior="dimensions=k returns k floats, the full vector's first k renormalised (or a clear 4xx); never the "
                 "full vector")
 def dimensions(ctx: CheckContext) -> str:
@@ -92,7 +93,7 @@ def dimensions(ctx: CheckContext) -> str:
     return f"dimensions={k}: {k} floats, the renormalised prefix of the full {len(full)} (cosine {sim:.6f})"
 
 
-@check("embeddings.user.accepted", feature="Embeddings", field="user", endpoint=E,
+@check("embeddings.user.accepted", feature="Embeddings", field="user", endpoint=E, alone=True,
        behavior="user is accepted with 200 and the same vector as without it (its effect is not visible by design)")
 def user_accepted(ctx: CheckContext) -> str:
     plain = v.one(ctx, v.TEXT, "a string input")

@@ -46,7 +46,7 @@ def _singles(ctx: CheckContext) -> list[list[float]]:
     return [v.one(ctx, text, f"the string {text!r}") for text in v.BATCH]
 
 
-@check("embeddings.input.strings", feature="Batch input", field="input.strings", endpoint=E,
+@check("embeddings.input.strings", feature="Batch input", field="input.strings", endpoint=E, alone=True,
        behavior="A list of strings returns one embedding per string, indexed 0..n-1 in input order, each the vector "
                 "the string gets on its own")
 def input_strings(ctx: CheckContext) -> str:
@@ -71,7 +71,7 @@ def input_tokens(ctx: CheckContext) -> str:
     return f"token ids {list(v.TOKENS)} gave one vector of {len(vec)} floats"
 
 
-@check("embeddings.input.token_lists", feature="Token input", field="input.token_lists", endpoint=E,
+@check("embeddings.input.token_lists", feature="Token input", field="input.token_lists", endpoint=E, alone=True,
        behavior="A list of token-id lists returns one embedding per list, indexed in input order, each the vector the "
                 "list gets on its own")
 def input_token_lists(ctx: CheckContext) -> str:
@@ -122,7 +122,7 @@ def usage(ctx: CheckContext) -> str:
     return f"prompt_tokens {single} for one string, {batch} for a batch of {len(v.BATCH)}"
 
 
-@check("embeddings.vector.deterministic", feature="Embeddings", endpoint=E,
+@check("embeddings.vector.deterministic", feature="Embeddings", endpoint=E, alone=True,
        behavior="The same input sent twice gets the same vector (cosine > 0.9999)")
 def deterministic(ctx: CheckContext) -> str:
     first = v.one(ctx, v.TEXT, "a string input")
@@ -134,7 +134,7 @@ def deterministic(ctx: CheckContext) -> str:
     return f"cosine {sim:.6f} between two answers to the same input"
 
 
-@check("embeddings.vector.distinct", feature="Embeddings", endpoint=E,
+@check("embeddings.vector.distinct", feature="Embeddings", endpoint=E, alone=True,
        behavior="Two different texts get different vectors (cosine < 0.9999)")
 def distinct(ctx: CheckContext) -> str:
     a = v.one(ctx, v.TEXT, "a string input")

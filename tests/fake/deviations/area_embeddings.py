@@ -163,3 +163,11 @@ def _any_model(err: ApiError, ctx: HttpCtx) -> Any:
 @deviation("embeddings.user_rejected", "the user field is rejected with 400", on="embed_check")
 def _user_rejected(req: EmbedRequest) -> ApiError | None:
     return ApiError(400, "Unrecognized request argument supplied: user", param="user") if "user" in req.raw else None
+
+
+@deviation("embeddings.validation_500", "every rejected embeddings request gets a 500 instead of a 400",
+           on="map_error")
+def _validation_500(err: ApiError, ctx: HttpCtx) -> ApiError:
+    if ctx.path == "/v1/embeddings" and err.status == 400:
+        return server_error(err.message)
+    return err
