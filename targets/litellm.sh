@@ -45,8 +45,6 @@ model_list:
       model: openai/$SERVED_MODEL_NAME
       api_base: $EMBED_BACKEND_URL
       api_key: "sk-no-key-needed"
-    model_info:
-      mode: embedding
 litellm_settings:
   drop_params: false
   telemetry: false
