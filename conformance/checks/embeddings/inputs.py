@@ -39,7 +39,8 @@ def _in_order(batch: list[list[float]], singles: list[list[float]], labels: list
             raise Fail(f"data[{k}] (index {k}) is the vector of input {best} {labels[best]} (cosine {sims[best]:.4f}), "
                        f"not of input {k} {labels[k]} ({sims[k]:.4f}): the batch is out of order")
         if sims[k] < SAME_TEXT:
-            raise Fail(f"data[{k}] differs from the vector {labels[k]} gets on its own (cosine {sims[k]:.4f})")
+            raise Fail(f"data[{k}] of a batch of {len(batch)} differs from the vector {labels[k]} gets when sent alone "
+                       f"(cosine {sims[k]:.4f}): the vector depends on what else shares the batch")
 
 
 def _singles(ctx: CheckContext) -> list[list[float]]:
