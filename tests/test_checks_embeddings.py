@@ -18,10 +18,11 @@ from tests.helpers import not_passed, outcomes
 PATTERN = "embeddings.*"
 
 
-def run_embeddings(base_url: str, patterns: str = PATTERN, embedding_model: str | None = EMBED_MODEL
-                   ) -> dict[str, CheckResult]:
+def run_embeddings(base_url: str, patterns: str = PATTERN, embedding_model: str | None = EMBED_MODEL,
+                   model: str | None = "fake-model") -> dict[str, CheckResult]:
     """Run the matching checks with the fake's embedding model as --embedding-model."""
-    target = Target(base_url=base_url, model="fake-model", embedding_model=embedding_model, name="fake", timeout_s=10.0)
+    target = Target(base_url=base_url, model=model, embedding_model=embedding_model, name="fake",
+                    timeout_s=10.0)
     run = Run(target, Client(target))
     try:
         return {c.spec.id: execute(c, run) for c in select(all_checks(), patterns)}
@@ -48,6 +49,13 @@ def test_without_an_embedding_model_every_check_skips(conformant: str) -> None:
     assert {r.outcome.value for r in results.values()} == {"skip"}
     assert {r.reason for r in results.values()} == {"no embedding model given (--embedding-model)"}
     assert all(not r.evidence for r in results.values())
+
+
+def test_an_embeddings_only_run_retrieves_the_embedding_model(conformant: str) -> None:
+    """Without --model, GET /models/{id} is judged on the embedding model."""
+    results = run_embeddings(conformant, "models.retrieve.*,embeddings.response.shape", model=None)
+    assert not_passed(results, ignore=["models.retrieve.encoded_listed"]) == {}
+    assert results["models.retrieve.listed"].reason == f"{EMBED_MODEL!r} retrieved"
 
 
 def test_reasons_name_what_was_seen(conformant: str) -> None:

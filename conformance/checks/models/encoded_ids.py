@@ -33,7 +33,7 @@ def _routed(ctx: CheckContext) -> None:
 def encoded_listed(ctx: CheckContext) -> str:
     _routed(ctx)
     ids = _ids(_list(ctx))
-    wanted = [m for m in (ctx.model, ctx.target.embedding_model) if m in ids]
+    wanted = [m for m in (ctx.target.model, ctx.target.embedding_model) if m in ids]
     special = [i for i in dict.fromkeys([*wanted, *ids]) if any(c in i for c in SPECIAL)]
     if not special:
         raise Skip(f"no listed id holds `/` or `:` (listed: {ids[:5]})")
