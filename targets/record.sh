@@ -11,26 +11,32 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, llama-server-embeddings, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
+embed_backend=""
 extra=()
 case "$name" in
   llama-server)            script=llama-server.sh;     env=(PORT=8086) ;;
   llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
+  # --embeddings makes its own instance (another base URL; it still chats): the whole suite, embeddings included.
+  llama-server-embeddings) script=llama-server.sh;     env=(PORT=8090 EMBEDDINGS=1)
+                           extra=(--embedding-model smollm2) ;;
   vllm)                    script=vllm.sh;             env=(PORT=8089) ;;
   vllm-tools)              script=vllm.sh;             env=(PORT=8082 TOOLS=1) ;;
   # One request at a time: llama-cpp-python's server (interrupt_requests=True by default) cuts a stream when
   # another request arrives, which recorded 6 stream checks as errors at the default concurrency.
-  llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1); extra=(--concurrency 1) ;;
+  llama-cpp-python)        script=llama-cpp-python.sh; env=(PORT=8083 LOGITS_ALL=1 EMBEDDINGS=1)
+                           extra=(--concurrency 1 --embedding-model smollm2) ;;
   llama-cpp-python-tools)  script=llama-cpp-python.sh; env=(PORT=8088 TOOLS=1 LOGITS_ALL=1); extra=(--concurrency 1) ;;
   transformers-serve)      script=transformers-serve.sh; env=(PORT=8084) ;;
   litellm)                 script=litellm.sh;          env=(PORT=8085 BACKEND_URL=http://127.0.0.1:8086/v1)
-                           backend="llama-server"
+                           backend="llama-server" embed_backend="llama-server-embeddings"
                            LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
                            export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
-                           extra=(--api-key-env LITELLM_MASTER_KEY) ;;
+                           # the embedding model litellm.sh serves, routed to the llama-server on 8090
+                           extra=(--api-key-env LITELLM_MASTER_KEY --embedding-model "local/smollm2-embed:latest") ;;
   # One request at a time: an n=2 request waits until both of xllamacpp's slots are free, and with other
   # requests in flight prop.chat.valid_requests timed out waiting (25 s by hand).
   xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087); extra=(--concurrency 1) ;;
@@ -67,11 +73,17 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
 if [[ -n "$backend" ]]; then
   up llama-server.sh PORT=8086
 fi
+if [[ -n "$embed_backend" ]]; then
+  up llama-server.sh PORT=8090 EMBEDDINGS=1
+fi
 # Not in $(...): a subshell would forget which servers it started, and cleanup would leave them running.
 up "$script" "${env[@]}"
 version="$(env "${env[@]}" "$here/$script" version)"
 if [[ -n "$backend" ]]; then
   version="$version; backend $(PORT=8086 "$here/llama-server.sh" version)"
+fi
+if [[ -n "$embed_backend" ]]; then
+  version="$version; embeddings backend $(PORT=8090 "$here/llama-server.sh" version) --embeddings --pooling mean"
 fi
 
 cd "$repo"

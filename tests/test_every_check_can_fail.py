@@ -18,16 +18,19 @@ from tests.fake import DEVIATIONS
 # Test module -> the name of its table of deviation -> {check id: expected outcome}.
 TABLES: dict[str, str] = {
     "tests.test_checks_chat": "FLIPS",
+    "tests.test_checks_embeddings": "FLIPS",
     "tests.test_checks_http": "FLIPS",
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",
     "tests.test_checks_logprobs": "FLIPS",
+    "tests.test_checks_models_encoded": "FLIPS",
     "tests.test_checks_responses": "EXPECTED",
     "tests.test_checks_streaming": "EXPECTED",
     "tests.test_checks_tools": "EXPECTED",
     "tests.test_checks_validation": "FLIPS",
     "tests.test_checks_vision": "FLIPS",
     "tests.test_properties": "CATCHES",
+    "tests.test_properties_embeddings": "FLIPS",
     "tests.test_properties_responses": "CATCHES",
 }
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from conformance import sse
-from conformance.judge import reading
+from conformance.judge import embedding_reading, reading
 
 # The client decodes bodies itself: the suite's bytes are already decoded and their length may differ.
 _DROP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -72,6 +72,11 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         from conformance.judge import responses_sdk  # imported here: it builds on this module's client
 
         return responses_sdk.judge(method, path, request_body, status, headers, body)
+    if method == "POST" and path.endswith("/embeddings"):
+        asked = request_body.get("encoding_format") if isinstance(request_body, dict) else None
+        if asked not in (None, "float", "base64"):
+            return None  # the SDK sends one of these two: no call of it makes such a request
+        return _embeddings(status, headers, body, base64=asked == "base64")
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)
@@ -216,6 +221,23 @@ def _models_retrieve(status: int, headers: Iterable[tuple[str, str]], body: byte
         want = json.loads(body).get("id")
         return None if got == want else f"id {got!r}, the body says {want!r}"
     return _verdict("models.retrieve", run)
+
+
+def _embeddings(status: int, headers: Iterable[tuple[str, str]], body: bytes, *, base64: bool) -> Judgement:
+    """A base64 answer as the SDK's default call reads it (it asks for base64 and decodes); a float one as asked."""
+    def run() -> str | None:
+        embeddings = _client(status, headers, body).embeddings
+        answer = (embeddings.create(model="judge", input="judge") if base64
+                  else embeddings.create(model="judge", input="judge", encoding_format="float"))
+        sdk = [(d.index, d.embedding) for d in answer.data]
+        suite = embedding_reading.embeddings(json.loads(body))
+        return None if embedding_reading.same_embeddings(suite, sdk) else (
+            f"read {len(sdk)} embedding(s) {_glimpse(sdk)}, the suite read {_glimpse(suite)}")
+    return _verdict("embeddings.create" + (" (default: base64)" if base64 else " (float)"), run)
+
+
+def _glimpse(found: list[tuple[Any, Any]]) -> str:
+    return str([(i, e[:3] if isinstance(e, (list, str)) else e) for i, e in found[:2]])[:160]
 
 
 def _sdk_reading(choices: Any) -> reading.Reading:

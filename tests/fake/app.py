@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fake import completions, endpoints, optional_fields, render, streaming
 from tests.fake.errors import ACCEPT, ApiError, Halt, default_reply
@@ -122,7 +123,8 @@ class App:
         return json_reply(200, {"object": "list", "data": [self._model_object(m) for m in self.config.models]})
 
     def get_model(self, ctx: HttpCtx, model_id: str) -> Response:
-        """GET /v1/models/{id}."""
+        """GET /v1/models/{id} (the id percent-decoded: clients send `/` as %2F)."""
+        model_id = unquote(model_id)
         if model_id not in self.config.models:
             raise Halt(ApiError(404, f"The model '{model_id}' does not exist", param="model",
                                 code="model_not_found", kind="model"))

@@ -11,6 +11,7 @@ from tests.fake.probes import (
 )
 from conformance.checks.chat.fields_effect import INVALID
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
+from tests.fake.probes_embeddings import EMBEDDING_PROBES
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 
@@ -94,6 +95,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "models.bad_shape": ({}, lambda api: [(sorted(m), type(m["created"]).__name__)
                                           for m in api.get("models").json()["data"]]),
     "models.retrieve_404": ({}, lambda api: api.get("models/fake-model").status_code),
+    "models.encoded_id_undecoded": ({}, lambda api: api.get("models/fake-embed%2Fx").json()["error"]["message"]),
+    "models.retrieve_unrouted": ({}, lambda api: api.get("models/fake-model").status_code),
+    "models.encoded_id_500": ({}, lambda api: api.get("models/fake-embed%2Fx").status_code),
     "routes.unknown_200": ({}, lambda api: api.get("no/such/route").status_code),
     "routes.wrong_method_404": ({}, lambda api: api.get("chat/completions").status_code),
     "routes.wrong_method_500": ({}, lambda api: api.get("chat/completions").status_code),
@@ -208,4 +212,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "vision.url_as_text": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
     # responses
     **RESPONSES_PROBES,
+    # embeddings
+    **EMBEDDING_PROBES,
 }

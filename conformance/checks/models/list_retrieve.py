@@ -28,9 +28,12 @@ def _ids(body: dict[str, Any]) -> list[str]:
 
 
 def _listed_id(ctx: CheckContext) -> str:
-    """The id to retrieve: the model under test when listed, else the first listed id."""
+    """The id to retrieve: a model under test when listed (chat first, then embeddings), else the first listed id."""
     ids = _ids(_list(ctx)) if ctx.request("GET", "/models").status == 200 else []
-    return ctx.model if ctx.model in ids or not ids else ids[0]
+    given = [m for m in (ctx.target.model, ctx.target.embedding_model) if m]
+    if not ids:
+        return ctx.model if not given else given[0]
+    return next((m for m in given if m in ids), ids[0])
 
 
 def _normalised(ex: Exchange) -> str:

@@ -35,6 +35,31 @@ def _retrieve_404(ctx: HttpCtx, state: State) -> ApiError | None:
     return None
 
 
+@deviation("models.retrieve_unrouted", "GET /v1/models/{id} is not routed: answered like any unknown path",
+           on="intercept")
+def _retrieve_unrouted(ctx: HttpCtx, state: State) -> ApiError | None:
+    if ctx.method == "GET" and ctx.path.startswith("/v1/models/"):
+        return ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="not_found", kind="route")
+    return None
+
+
+@deviation("models.encoded_id_undecoded", "GET /v1/models/{id} compares the id still percent-encoded: a listed "
+           "`org/name` sent as org%2Fname is not found", on="intercept")
+def _encoded_id_undecoded(ctx: HttpCtx, state: State) -> ApiError | None:
+    if ctx.method == "GET" and ctx.path.startswith("/v1/models/") and "%2F" in ctx.path.upper():
+        model_id = ctx.path.removeprefix("/v1/models/")
+        return ApiError(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found",
+                        kind="model")
+    return None
+
+
+@deviation("models.encoded_id_500", "GET /v1/models/{id} with %2F in the id gets a 500 text answer", on="intercept")
+def _encoded_id_500(ctx: HttpCtx, state: State) -> Reply | None:
+    if ctx.method == "GET" and ctx.path.startswith("/v1/models/") and "%2F" in ctx.path.upper():
+        return text_reply(500, "Internal Server Error")
+    return None
+
+
 @deviation("routes.unknown_200", "unknown routes answer 200 with an HTML page", on="map_error")
 def _unknown_200(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
     if err.kind != "route":

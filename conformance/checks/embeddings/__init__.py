@@ -1,0 +1,1 @@
+"""/v1/embeddings: input forms, vectors, encodings, dimensions, validation (model from --embedding-model)."""
