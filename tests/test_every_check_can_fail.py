@@ -18,6 +18,7 @@ from tests.fake import DEVIATIONS
 # Test module -> the name of its table of deviation -> {check id: expected outcome}.
 TABLES: dict[str, str] = {
     "tests.test_checks_chat": "FLIPS",
+    "tests.test_checks_completions": "FLIPS",
     "tests.test_checks_http": "FLIPS",
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",
