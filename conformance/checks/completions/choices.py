@@ -8,6 +8,7 @@ from conformance import catalog
 from conformance.checks._shared import shape as _shape
 from conformance.checks.completions import common
 from conformance.context import CheckContext, error_message
+from conformance.model import Exchange
 from conformance.registry import check
 from conformance.verdict import Accepted, Fail, Ignored, Skip, SpecViolation
 
@@ -15,10 +16,12 @@ FEATURE = "Multiple choices"
 EP = catalog.COMPLETIONS
 CUT = 4  # every choice hits it: then each costs exactly CUT completion tokens
 N = 2
+# Sampled, not greedy: vLLM rejects n > 1 at temperature 0 ("n must be 1 when using greedy sampling").
+SAMPLED = 1.0
 
 
 def _n_answer(ctx: CheckContext) -> dict[str, Any]:
-    return common.ok(ctx, f"n={N}", n=N, max_tokens=CUT)
+    return common.ok(ctx, f"n={N}", n=N, max_tokens=CUT, temperature=SAMPLED)
 
 
 @check("completions.n.choices", endpoint=EP, feature=FEATURE, field="n",
@@ -53,16 +56,20 @@ def usage_every_choice(ctx: CheckContext) -> str:
 
 
 @check("completions.best_of.below_n", endpoint=EP, feature="Input validation", field="best_of",
-       behavior=f"best_of smaller than n (best_of=1, n={N}) is rejected with a 4xx, as OpenAI does")
+       behavior=f"best_of smaller than n (best_of=1, n={N}, temperature 1) is rejected with a 4xx, as OpenAI does")
 def best_of_below_n(ctx: CheckContext) -> str:
-    return ctx.expect_rejected(common.send(ctx, best_of=1, n=N, max_tokens=1), f"best_of=1 with n={N}")
+    return ctx.expect_rejected(_below_n(ctx), f"best_of=1 with n={N}")
+
+
+def _below_n(ctx: CheckContext) -> Exchange:
+    return common.send(ctx, best_of=1, n=N, max_tokens=1, temperature=SAMPLED)
 
 
 @check("completions.best_of.candidates", endpoint=EP, feature=FEATURE, field="best_of",
        behavior=f"best_of={N} returns one choice and generates {N} candidates server-side, which usage counts "
                 "(an effect a client can see); an invalid best_of tells 'read' from 'ignored'")
 def best_of_candidates(ctx: CheckContext) -> str:
-    answer = common.ok(ctx, f"best_of={N}", best_of=N, max_tokens=CUT)
+    answer = common.ok(ctx, f"best_of={N}", best_of=N, max_tokens=CUT, temperature=SAMPLED)
     found = common.choices(answer)
     if len(found) != 1:
         raise Fail(f"best_of={N} with n=1 returned {len(found)} choices: clients expect n, not best_of")
@@ -70,7 +77,7 @@ def best_of_candidates(ctx: CheckContext) -> str:
     if found[0].get("finish_reason") == "length" and u["completion_tokens"] >= N * CUT:
         return f"one choice; usage.completion_tokens {u['completion_tokens']} counts {N} candidates of {CUT} tokens"
     why = f"best_of={N} answered one choice costing {u['completion_tokens']} completion tokens (no candidates counted)"
-    ex = common.send(ctx, best_of=1, n=N, max_tokens=1)  # the same request best_of.below_n sends
+    ex = _below_n(ctx)  # the same request best_of.below_n sends
     status = ex.status or 0
     if 200 <= status < 300:
         raise Ignored(f"{why}; best_of=1 with n={N} is accepted too: best_of is not read")
