@@ -123,6 +123,10 @@ def _stream(example: Example, ex: Exchange, notes: list[str], devs: list[str]) -
     for pos, chunk in enumerate(chunks):
         if chunk.get("object") != OBJECT:
             raise _Broken("chunk object", f"chunk {pos} has object {chunk.get('object')!r}, not {OBJECT!r}")
+        texts = [c.get("text") for c in chunk.get("choices") or [] if isinstance(c, dict)]
+        if any(not isinstance(t, str) for t in texts):
+            # The SDK reads None, and client code joining the text raises TypeError.
+            raise _Broken("chunk text", f"chunk {pos} has a choice whose text is not a string: {texts}")
         report = chunk_report(chunk)
         devs.extend(f"chunk: {d}" for d in report.deviations if f"chunk: {d}" not in devs)
         if report.breaking:

@@ -17,6 +17,7 @@ PROMPT = "Once upon a time"
 OTHER_PROMPT = "The capital of France is"
 MAX_TOKENS = 8
 FINISH_REASONS = frozenset({"stop", "length", "content_filter"})
+MISSING = "missing required key(s)"
 # Token ids below 1000 exist in every common vocabulary (GPT-2, Llama, SmolLM2, Qwen), and none is special.
 TOKENS = [464, 3290, 373, 257]
 OTHER_TOKENS = [818, 262, 3726, 286, 640]
@@ -83,7 +84,9 @@ def streamed_texts(chunks: list[dict[str, Any]]) -> dict[int, str]:
                 raise Fail(f"chunk {pos}: a choice without an integer index: {str(choice)[:150]}")
             piece = choice.get("text")
             if not isinstance(piece, str):
-                raise Fail(f"chunk {pos}: choices[].text is {str(piece)[:80]!r}, not a string")
+                shown = "absent" if "text" not in choice else repr(piece)[:80]
+                raise Fail(f"chunk {pos}: choices[].text is {shown}, not a string; the openai SDK reads None there "
+                           "and client code joining the text raises TypeError")
             out[choice["index"]] = out.get(choice["index"], "") + piece
     return out
 
@@ -94,9 +97,19 @@ def chunk_report(chunk: dict[str, Any]) -> validate.SchemaReport:
     shown = {**chunk, "choices": [{k: v for k, v in c.items() if not (k == "finish_reason" and v is None)}
                                   if isinstance(c, dict) else c for c in chunk.get("choices") or []]}
     report = validate.check(SCHEMA, shown)
-    unfinished = "missing required key(s) finish_reason"
-    return validate.SchemaReport(tuple(b for b in report.breaking if not b.endswith(unfinished)),
-                                 tuple(d for d in report.deviations if not d.endswith(unfinished)))
+    breaking, deviations = [], [d for d in report.deviations if not d.endswith(f"{MISSING} finish_reason")]
+    for b in report.breaking:
+        # A chunk before the last of its choice has no finish_reason to send (the SDK reads None): what else is
+        # missing decides, as for any object.
+        head, sep, keys = b.partition(MISSING + " ")
+        rest = [k for k in keys.split(", ") if k != "finish_reason"] if sep else None
+        if rest is None:
+            breaking.append(b)
+        elif rest and not set(rest) <= validate.TOLERATED_MISSING:
+            breaking.append(f"{head}{MISSING} {', '.join(rest)}")
+        elif rest:
+            deviations.append(f"{head}{MISSING} {', '.join(rest)}")
+    return validate.SchemaReport(tuple(dict.fromkeys(breaking)), tuple(dict.fromkeys(deviations)))
 
 
 def chunk_schema(ctx: CheckContext, chunk: dict[str, Any], where: str) -> None:

@@ -26,10 +26,12 @@ def _logprobs(ctx: CheckContext, what: str, **fields: Any) -> tuple[dict[str, An
         raise Fail(f"{what}: choices[0].logprobs is {type(lp).__name__}, not an object")
     missing = [k for k in LEGACY if not isinstance(lp.get(k), list)]
     if missing:
-        shape = f" (the chat shape, keys {sorted(lp)})" if "content" in lp else f" (keys {sorted(lp)})"
-        # The openai SDK builds its Logprobs model without validation: every legacy field reads None, and
+        absent = [k for k in missing if k not in lp]
+        how = ", ".join(f"{k} {'absent' if k in absent else repr(lp[k])[:20]}" for k in missing)
+        chat = " (the chat shape: a `content` list)" if isinstance(lp.get("content"), list) else ""
+        # The openai SDK builds its Logprobs model without validation: a missing or null field reads None, and
         # client code iterating logprobs.tokens or token_logprobs raises TypeError.
-        raise Fail(f"{what}: logprobs lacks {', '.join(missing)}{shape}; the openai SDK reads "
+        raise Fail(f"{what}: logprobs is not in the legacy shape, {how}{chat}; the openai SDK reads "
                    f"choices[0].logprobs.{missing[0]} as None")
     return answer, lp
 

@@ -38,11 +38,11 @@ def stream_chunks(ctx: CheckContext) -> str:
     if not stream.done or stream.after_done:
         raise SpecViolation(f"the stream does not end with data: [DONE]: {'; '.join(stream.termination[:2])}")
     chunks = _stream(ctx)
+    common.streamed_texts(chunks)  # what clients read first: a text that is not a string breaks them
     for pos, chunk in enumerate(chunks):
         if chunk.get("object") != common.OBJECT:
             raise Fail(f"chunk {pos} has object {chunk.get('object')!r}, not {common.OBJECT!r}")
         common.chunk_schema(ctx, chunk, f"chunk {pos}")
-    common.streamed_texts(chunks)
     finishes: dict[int, list[Any]] = {}
     for chunk in chunks:
         for choice in chunk.get("choices") or []:
