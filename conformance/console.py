@@ -211,12 +211,21 @@ def summary_lines(doc: dict[str, Any], extra: list[str] | None = None) -> list[s
         + ("" if doc.get("complete", True) else " (INCOMPLETE: interrupted)"),
         f"  features: {counts_text(features)}",
         f"  request fields: {counts_text(fields)}",
-        f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
+        f"  spent {u['requests']} requests, {u['total_tokens']} tokens" + _per_endpoint(u),
         *(extra or []),
     ]
     if doc["gate"]:
         lines.append(f"  failing: {', '.join(doc['gate'][:12])}" + (" ..." if len(doc["gate"]) > 12 else ""))
     return lines
+
+
+def _per_endpoint(usage: dict[str, Any]) -> str:
+    """' (/v1/chat/completions 40 requests, 900 tokens; ...)' when the run spent on more than one endpoint."""
+    parts = usage.get("endpoints") or {}
+    spent = {k: v for k, v in parts.items() if v["total_tokens"] or k != "/v1/models"}
+    if len(spent) < 2:
+        return ""
+    return " (" + "; ".join(f"{k} {v['requests']} requests, {v['total_tokens']} tokens" for k, v in spent.items()) + ")"
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,20 @@ def test_sdk_judge_agrees_on_a_conformant_completion() -> None:
     with FakeServer() as srv:
         results = run_checks(srv.base_url, "completions.response.schema,completions.stream.chunks")
     assert all("openai_sdk" not in r.details for r in results.values()), {k: r.details for k, r in results.items()}
+
+
+def test_cost_is_counted_per_endpoint() -> None:
+    """results.json's usage says what each endpoint cost, beside the run's totals."""
+    from conformance.http import Client
+    from tests.helpers import target_for
+
+    with FakeServer() as srv:
+        client = Client(target_for(srv.base_url))
+        client.send("POST", "/completions", json_body={"model": "fake-model", "prompt": "Hi", "max_tokens": 3})
+        client.send("GET", "/models/fake-model")
+        client.close()
+    usage = client.usage.to_json()
+    assert usage["requests"] == 2
+    assert usage["endpoints"]["/v1/completions"] == {"requests": 1, "prompt_tokens": 1, "completion_tokens": 3,
+                                                     "total_tokens": 4, "responses_without_usage": 0}
+    assert usage["endpoints"]["/v1/models"]["responses_without_usage"] == 1
