@@ -69,6 +69,10 @@ def main() -> None:
         wall, replay = ("", f"{secs:.1f}") if doc.get("replay") else (f"{secs:.1f}", "")
         print(f"{name:<34} {len(doc['checks']):>6} {u['requests']:>9} {u['total_tokens']:>8} {wall:>7} {replay:>8} "
               f"{recorded:>10}")
+        parts = u.get("endpoints") or {}
+        for endpoint, part in parts.items() if len(parts) > 1 else ():
+            print(f"  {endpoint:<32} {'':>6} {part['requests']:>9} {part['total_tokens']:>8}")
+    print("Indented rows: the same run's requests and tokens per endpoint (results.json usage.endpoints).")
     print("wall s: a live run, start to end. replay s: replaying a recording (reading files; no server involved).")
     print("recorded s: the server time the recording measured, summed over its distinct exchanges (requests ran")
     print("  concurrently when recorded, so this is not the recorded run's wall time); n/a: the recording predates")

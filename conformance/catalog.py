@@ -66,6 +66,7 @@ FEATURES: list[Item] = [
             "Echo",
             "Suffix",
             "Multiple choices",
+            "Reproducible outputs",
             "Stream usage",
             "Input validation",
             "Generated requests",

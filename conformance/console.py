@@ -213,7 +213,7 @@ def summary_lines(doc: dict[str, Any], extra: list[str] | None = None) -> list[s
         f"  request fields: {counts_text(fields)}",
         *([f"  clients: {counts_text(Counter(c['outcome'] for c in doc['clients']))}"
            + _broken_clients(doc["clients"])] if doc.get("clients") else []),
-        f"  spent {u['requests']} requests, {u['total_tokens']} tokens",
+        f"  spent {u['requests']} requests, {u['total_tokens']} tokens" + _per_endpoint(u),
         *(extra or []),
     ]
     if doc["gate"]:
@@ -227,6 +227,13 @@ def _broken_clients(cells: list[dict[str, Any]]) -> str:
     if not broken:
         return ""
     return f" (breaks: {', '.join(broken[:6])}{' ...' if len(broken) > 6 else ''})"
+def _per_endpoint(usage: dict[str, Any]) -> str:
+    """' (/v1/chat/completions 40 requests, 900 tokens; ...)' when the run spent on more than one endpoint."""
+    parts = usage.get("endpoints") or {}
+    spent = {k: v for k, v in parts.items() if v["total_tokens"] or k != "/v1/models"}
+    if len(spent) < 2:
+        return ""
+    return " (" + "; ".join(f"{k} {v['requests']} requests, {v['total_tokens']} tokens" for k, v in spent.items()) + ")"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounds, multipart, redact
+from conformance import bounds, catalog, multipart, redact
 from conformance.model import Exchange, Target, Wire, public_url
 
 SECRET_HEADERS = redact.ALWAYS_SECRET_HEADERS
@@ -86,15 +86,33 @@ class Usage:
             else:
                 self.unreported += 1
 
-    def to_json(self) -> dict[str, int]:
-        """Plain-JSON form for results.json."""
+    endpoints: dict[str, Usage] = field(default_factory=dict, repr=False)
+
+    def add_for(self, endpoint: str, usage: Any) -> None:
+        """Count one response under its endpoint as well (add counts it in the run's totals)."""
+        with self._lock:
+            part = self.endpoints.setdefault(endpoint, Usage())
+        part.add(usage)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form for results.json: the run's totals, and per endpoint when it spent any."""
         return {
             "requests": self.requests,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
             "responses_without_usage": self.unreported,
+            **({"endpoints": {k: v.to_json() for k, v in sorted(self.endpoints.items())}} if self.endpoints else {}),
         }
+
+
+def endpoint_of(path: str) -> str:
+    """The catalogued endpoint a request path belongs to ('/models/x' is '/v1/models'), else the path itself."""
+    bare = "/" + path.split("?", 1)[0].strip("/")
+    for endpoint in sorted(catalog.ENDPOINT_ORDER, key=len, reverse=True):
+        if endpoint.startswith("/v1/") and (bare == endpoint[3:] or bare.startswith(endpoint[3:] + "/")):
+            return endpoint
+    return bare
 
 
 def _decode(text: str) -> Any:
@@ -256,8 +274,10 @@ class Client:
                                                "(--max-body; counted after decompression)", method, url),
                                    answered=True)
         ex = self.from_wire(wire, stream=stream, json_body=json_body, headers=hdrs, read_times=read_times)
-        self.usage.add(_sse_usage(ex.raw_body) if ex.raw_body is not None else
-                       (ex.response_body.get("usage") if isinstance(ex.response_body, dict) else None))
+        reported = (_sse_usage(ex.raw_body) if ex.raw_body is not None else
+                    (ex.response_body.get("usage") if isinstance(ex.response_body, dict) else None))
+        self.usage.add(reported)
+        self.usage.add_for(endpoint_of(path), reported)
         if self.tap is not None:
             self.tap(wire)
         return ex

@@ -19,6 +19,7 @@ from tests.fake import DEVIATIONS
 TABLES: dict[str, str] = {
     "tests.test_checks_chat": "FLIPS",
     "tests.test_checks_embeddings": "FLIPS",
+    "tests.test_checks_completions": "FLIPS",
     "tests.test_checks_http": "FLIPS",
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",

@@ -77,6 +77,11 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         if asked not in (None, "float", "base64"):
             return None  # the SDK sends one of these two: no call of it makes such a request
         return _embeddings(status, headers, body, base64=asked == "base64")
+    if method == "POST" and path.endswith("/completions"):
+        asked = request_body.get("stream") if isinstance(request_body, dict) else None
+        if asked is not None and not isinstance(asked, bool):
+            return None
+        return _text_stream(status, headers, body) if asked else _text_create(status, headers, body)
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)
@@ -204,6 +209,52 @@ def _stream(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Jud
             return f"{_raised(exc)} (after accumulating {taken} of the {len(parsed.chunks)} chunks the suite read)"
         return _compare(reading.from_chunks(parsed.chunks), lambda: _sdk_reading(snapshot.choices))
     return _verdict("chat.completions.stream", run)
+
+
+def _text_create(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    def run() -> str | None:
+        completion = _client(status, headers, body).completions.create(model="judge", prompt="")
+        try:
+            suite = reading.from_text_completion(json.loads(body))
+        except ValueError:
+            suite = {}
+        return _compare(suite, lambda: _sdk_text_reading(completion.choices))
+    return _verdict("completions.create", run)
+
+
+def _text_stream(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    from openai import APIError
+
+    parsed = sse.parse(body.decode("utf-8", "replace"))
+
+    def run() -> str | None:
+        taken: list[Any] = []
+        try:
+            for chunk in _client(status, headers, body).completions.create(model="judge", prompt="", stream=True):
+                taken.append(chunk)
+        except Exception as exc:  # noqa: BLE001 - any exception here is the finding; say how far the client got
+            if type(exc) is APIError and parsed.errors:
+                return None  # the stream carries an error event and the client raises it: as intended
+            return f"{_raised(exc)} (after {len(taken)} of the {len(parsed.chunks)} chunks the suite read)"
+        # What client code does with each chunk next: read chunk.choices (a `data: null` chunk arrives as None).
+        absent = [pos for pos, chunk in enumerate(taken) if getattr(chunk, "choices", None) is None]
+        if absent:
+            return (f"chunk {absent[0]} arrives as {type(taken[absent[0]]).__name__} without choices: client code "
+                    "reading chunk.choices raises AttributeError")
+        return _compare(reading.from_text_chunks(parsed.chunks),
+                        lambda: _sdk_text_reading([c for chunk in taken for c in chunk.choices]))
+    return _verdict("completions.create(stream=True)", run)
+
+
+def _sdk_text_reading(choices: Any) -> reading.Reading:
+    """Text choices as client code reads them, concatenated per index (one choice object per chunk and index)."""
+    text: dict[int, str] = {}
+    finish: dict[int, Any] = {}
+    for choice in choices:
+        text[choice.index] = text.get(choice.index, "") + (choice.text or "")
+        if choice.finish_reason is not None:
+            finish[choice.index] = choice.finish_reason
+    return {i: reading.ChoiceReading(text[i], (), finish.get(i)) for i in text}
 
 
 def _models_list(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:

@@ -1,4 +1,4 @@
-"""What a client reads from a chat answer, per choice: text, tool-call arguments and finish_reason."""
+"""What a client reads from a chat or text completion answer, per choice: text, tool-call arguments, finish_reason."""
 
 from __future__ import annotations
 
@@ -67,6 +67,28 @@ def from_completion(body: Any) -> Reading:
             message.get("content"), arguments, choice.get("finish_reason")
         )
     return out
+
+
+def from_text_chunks(chunks: Iterable[Any]) -> Reading:
+    """The suite's reading of a text completion stream (or body's choices): text concatenated per index."""
+    text: dict[int, str] = {}
+    finish: dict[int, Any] = {}
+    for chunk in chunks:
+        choices = chunk.get("choices") if isinstance(chunk, dict) else None
+        for choice in choices if isinstance(choices, list) else []:
+            index = choice.get("index") if isinstance(choice, dict) else None
+            if not isinstance(index, int):
+                continue
+            piece = choice.get("text")
+            text[index] = text.get(index, "") + (piece if isinstance(piece, str) else "")
+            if choice.get("finish_reason") is not None:
+                finish[index] = choice["finish_reason"]
+    return {i: ChoiceReading(text[i], (), finish.get(i)) for i in text}
+
+
+def from_text_completion(body: Any) -> Reading:
+    """The suite's reading of a non-streamed text_completion body."""
+    return from_text_chunks([body])
 
 
 def same_text(suite: Any, sdk: Any) -> bool:

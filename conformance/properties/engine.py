@@ -164,7 +164,9 @@ def spent_tokens(body: dict[str, Any], exchange: Exchange) -> int:
     limit = body.get("max_completion_tokens") or body.get("max_tokens") or 16
     n = body.get("n")
     choices = n if isinstance(n, int) and n > 1 else 1
-    return len(json.dumps(body.get("messages"))) // 4 + int(limit) * choices
+    # The input is messages (chat), prompt (completions) or input (embeddings, responses).
+    given = next((body[k] for k in ("messages", "prompt", "input") if k in body), None)
+    return len(json.dumps(given)) // 4 + int(limit) * choices
 
 
 def _last_usage(raw: str) -> Any:

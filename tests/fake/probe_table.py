@@ -12,6 +12,7 @@ from tests.fake.probes import (
 from conformance.checks.chat.fields_effect import INVALID
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
 from tests.fake.probes_embeddings import EMBEDDING_PROBES
+from tests.fake.probes_completions import PROBES as COMPLETIONS_PROBES
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 
@@ -91,6 +92,7 @@ _LOGPROBS = {"logprobs": True, "top_logprobs": 2}
 _THE = token_id("the")
 
 PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
+    **COMPLETIONS_PROBES,
     # http
     "models.bad_shape": ({}, lambda api: [(sorted(m), type(m["created"]).__name__)
                                           for m in api.get("models").json()["data"]]),

@@ -11,6 +11,7 @@
 from tests.fake.deviations import (  # noqa: F401 - imported for their registrations
     area_chat,
     area_embeddings,
+    area_completions,
     area_errors,
     area_fields,
     area_http,

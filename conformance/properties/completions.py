@@ -1,0 +1,20 @@
+"""The completions endpoint as the properties see it: its schemas, its requests and its invariants."""
+
+from __future__ import annotations
+
+from conformance.properties.chat_judge import judge_invalid
+from conformance.properties.completions_judge import RESPONSE, judge_valid
+from conformance.properties.completions_requests import REQUEST, invalid_examples, seeds, valid_examples
+from conformance.properties.spec import EndpointSpec
+
+SPEC = EndpointSpec(
+    name="completions",
+    path="/completions",
+    request_schema=REQUEST,
+    response_schema=RESPONSE,
+    valid=valid_examples,
+    invalid=invalid_examples,
+    seeds=seeds,
+    judge_valid=judge_valid,
+    judge_invalid=judge_invalid,  # a 4xx with the envelope: the same rule for every endpoint
+)
