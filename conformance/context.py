@@ -151,10 +151,8 @@ class CheckContext:
             except TransportError as exc:
                 raise HarnessError(f"no answer from the target: {exc}") from exc
             except ReplayMiss as exc:
-                raise NotRecorded(
-                    f"not in the recording: {exc}. The check now sends a request the cassette does not "
-                    "hold; re-record this target (oai-conformance run ... --record)"
-                ) from exc
+                # Short: a recording made before a check changed shows this on every row that changed.
+                raise NotRecorded(f"not in the recording: {exc}; re-record this target (run ... --record)") from exc
 
         # Shared: sent once per run; a check asking for one in flight waits for it.
         ex, shared = self.run.cache.fetch(key, send) if cache else (send(), False)

@@ -115,6 +115,15 @@ def endpoint_of(path: str) -> str:
     return bare
 
 
+def _missed(json_body: Any, content: bytes | None) -> str:
+    """The request a recording lacks, in short: what tells it apart is past the model and the messages."""
+    if isinstance(json_body, dict):
+        short = {k: (f"<{len(v)} message(s)>" if k == "messages" and isinstance(v, list) else v)
+                 for k, v in json_body.items() if k != "model"}
+        return json.dumps(short, default=str)[:200]
+    return (content or b"").decode("utf-8", "replace")[:200]
+
+
 def _decode(text: str) -> Any:
     try:
         return json.loads(text)
@@ -246,7 +255,7 @@ class Client:
         except RecordedFailure as exc:
             raise (BodyCut if exc.kind == "BodyCut" else TransportError)(exc.message, answered=exc.answered) from None
         except self.miss_errors as exc:
-            raise ReplayMiss(f"{method} {path} {(content or b'').decode('utf-8', 'replace')[:300]}") from exc
+            raise ReplayMiss(f"{method} {path} {_missed(json_body, content)}") from exc
         raw, read_times = body.data, list(body.read_times_ms)
         # A replayed body cut when it was recorded says so in a header, with the cap of that run.
         cap = resp.headers.get(bounds.CLIPPED_HEADER) or (str(self.target.max_body) if body.clipped else None)

@@ -106,3 +106,13 @@ def test_trace_round_trip_keeps_repeats_and_refuses_other_formats() -> None:
     assert trace.load(json.loads(json.dumps(doc))) == ([a, b, a, a], budget, "6.100.0")
     with pytest.raises(trace.TraceError):
         trace.load({**doc, "format": 99})
+
+
+def test_loading_every_check_does_not_import_hypothesis() -> None:
+    """A replay draws nothing: Hypothesis (about a second to import) is imported only by a run that draws."""
+    import subprocess
+    import sys
+
+    code = ("import sys, conformance.cli, conformance.registry as r; r._load_all(); "
+            "sys.exit('hypothesis' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

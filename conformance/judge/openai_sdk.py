@@ -131,14 +131,21 @@ class _Answer(httpx.BaseTransport):
         return httpx.Response(status, headers=headers, content=body, request=request)
 
 
-@lru_cache(maxsize=1)
+_SHARED: list[tuple[Any, _Answer]] = []
+_SHARED_LOCK = threading.Lock()
+
+
 def _shared() -> tuple[Any, _Answer]:
     """One SDK client for the whole run (building one per answer cost more than judging it), and its transport."""
-    import openai
+    with _SHARED_LOCK:  # checks judge on several threads: the first builds it (and imports the SDK) once
+        if not _SHARED:
+            import openai
 
-    answer = _Answer()
-    http: Any = httpx.Client(transport=answer, trust_env=False)  # 3.x accepts httpx too
-    return openai.OpenAI(api_key="judge", base_url=_BASE_URL, http_client=http, max_retries=0), answer
+            answer = _Answer()
+            http: Any = httpx.Client(transport=answer, trust_env=False)  # 3.x accepts httpx too
+            _SHARED.append((openai.OpenAI(api_key="judge", base_url=_BASE_URL, http_client=http, max_retries=0),
+                            answer))
+        return _SHARED[0]
 
 
 def _client(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Any:
