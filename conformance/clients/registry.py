@@ -40,7 +40,7 @@ class ClientSpec:
             if shutil.which("node") is None:
                 return "node not found"
             if self.version() is None:
-                return f"npm package {self.package} not installed (npm ci in {NODE_DIR})"
+                return f"npm package {self.package} not installed (npm ci in conformance/clients/node)"
         elif self.version() is None:
             return f"Python package {self.package} not installed"
         return None
