@@ -11,6 +11,7 @@ from tests.fake.probes import (
 )
 from conformance.checks.chat.fields_effect import INVALID
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
+from tests.fake.probes_audio import AUDIO_PROBES
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 
@@ -208,4 +209,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "vision.url_as_text": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
     # responses
     **RESPONSES_PROBES,
+    # speech and transcription
+    **AUDIO_PROBES,
 }
