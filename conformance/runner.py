@@ -5,11 +5,16 @@ from __future__ import annotations
 import time
 import traceback
 
+from conformance import catalog
 from conformance.context import CheckContext, Run
 from conformance.judge import review
 from conformance.model import CheckResult, Outcome
 from conformance.registry import Check
-from conformance.verdict import Fail, Verdict
+from conformance.verdict import Fail, Skip, Verdict
+
+# Endpoints tested with --model: a run given none (a speech or image server) leaves them untested, whether
+# or not a check of theirs reads ctx.model (a malformed-body check sends no model, yet judges chat).
+CHAT_MODEL_ENDPOINTS = frozenset({catalog.CHAT, catalog.COMPLETIONS, catalog.RESPONSES})
 
 
 def execute(check: Check, run: Run) -> CheckResult:
@@ -18,6 +23,8 @@ def execute(check: Check, run: Run) -> CheckResult:
     start = time.monotonic()
     severity = None
     try:
+        if check.spec.endpoint in CHAT_MODEL_ENDPOINTS and not run.target.model:
+            raise Skip("no chat model given (--model)")
         reason = check.fn(ctx) or "as specified"
         outcome = Outcome.PASS
     except Verdict as v:
