@@ -245,8 +245,8 @@ def _transcription(status: int, headers: Iterable[tuple[str, str]], body: bytes,
         if isinstance(got, str):  # text, srt, vtt: the body as it came
             return None if got == body.decode("utf-8", "replace") else "the SDK's text is not the body"
         want = json.loads(body).get("text")
-        # verbose_json: reading the segments' timings is what subtitle code does with them.
-        _ = [(seg.start, seg.end) for seg in getattr(got, "segments", None) or []]
+        if fmt == "verbose_json":  # its segments are typed: reading their timings is what subtitle code does
+            _ = [(seg.start, seg.end) for seg in got.segments or []]
         return None if got.text == want else f"text {str(got.text)[:60]!r}, the body says {str(want)[:60]!r}"
     return _verdict("audio.transcriptions.create", run)
 

@@ -35,7 +35,8 @@ def audio() -> bytes:
 def upload(ctx: CheckContext, *fields: tuple[str, str], file: multipart.File | None = None,
            model: str | None = None, with_file: bool = True) -> Exchange:
     """POST the form: the model, the bundled file (or another), then the given fields in order."""
-    form = [("model", model if model is not None else transcription_model(ctx)), *fields]
+    served = transcription_model(ctx)  # first: a run given none skips even a check that names its own model
+    form = [("model", model if model is not None else served), *fields]
     files = [file or multipart.File("file", AUDIO_FILE, "audio/mpeg", audio())] if with_file else []
     return ctx.upload(PATH, form, files)
 
