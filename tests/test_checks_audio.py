@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 import wave
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 
+from conformance import exitcodes, results
 from conformance.checks.audio import containers, signal
 from conformance.checks.audio.common import word_error_rate
 from conformance.checks.audio.transcription import SPOKEN, audio, cues
@@ -21,6 +26,12 @@ from tests.fake import FakeServer
 from tests.fake.endpoints.audio import SPEECH_MODEL, TRANSCRIPTION_MODEL, SpeechRequest, encode, samples
 
 AUDIO = "speech.*,transcription.*"
+
+
+def oai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would, in its own process."""
+    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ))
 # On the conformant fake: every check passes but one whose effect no answer can show.
 NOT_PASS_WHEN_CONFORMANT = {"transcription.temperature.accepted": "accepted"}
 
@@ -166,3 +177,28 @@ def test_subtitle_cues_are_read_with_their_own_separator() -> None:
     assert cues("WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n", "vtt") == [(1.0, 2.0, "Hi")]
     with pytest.raises(Fail, match="is not HH:MM:SS,mmm"):
         cues("1\n00:00:00.000 --> 00:00:02.500\nHello\n", "srt")
+
+
+def test_a_recording_made_without_a_speech_model_replays_speech_as_untested(tmp_path: Path) -> None:
+    # Older chat recordings have no cassette for the audio checks: they skip, they are not "newer than the recording".
+    with FakeServer() as srv:
+        oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--record", "rec", "--output", "live",
+            "--only", "chat.requests.isolated", cwd=tmp_path)
+    r = oai("run", "--replay", "rec", "--output", "out", "--only", "chat.requests.isolated,speech.format.wav",
+            cwd=tmp_path)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
+    got = {c["id"]: (c["outcome"], c["reason"]) for c in results.load(tmp_path / "out")["checks"]}
+    assert got["speech.format.wav"] == ("skip", "no speech model given (--speech-model)")
+    assert got["chat.requests.isolated"][0] == "pass"
+
+
+def test_a_speech_server_recorded_replays_byte_for_byte_to_the_same_verdicts(tmp_path: Path) -> None:
+    with FakeServer(deviations={"speech.default_wav"}) as srv:
+        live = oai("run", "--base-url", srv.base_url, "--speech-model", SPEECH_MODEL, "--record", "rec",
+                   "--output", "live", "--only", "speech.format.*", cwd=tmp_path)
+    assert live.returncode == exitcodes.OK, live.stdout[-2000:] + live.stderr[-2000:]
+    again = oai("run", "--replay", "rec", "--output", "out", "--only", "speech.format.*", cwd=tmp_path)
+    assert again.returncode == exitcodes.OK, again.stdout[-2000:] + again.stderr[-2000:]
+    verdicts = [{c["id"]: (c["outcome"], c["reason"]) for c in results.load(tmp_path / d)["checks"]}
+                for d in ("live", "out")]
+    assert verdicts[0] == verdicts[1] and verdicts[0]["speech.format.default_mp3"][0] == "fail"
