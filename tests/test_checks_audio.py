@@ -25,7 +25,7 @@ from conformance.verdict import Fail
 from tests.fake import FakeServer
 from tests.fake.endpoints.audio import SPEECH_MODEL, TRANSCRIPTION_MODEL, SpeechRequest, encode, samples
 
-AUDIO = "speech.*,transcription.*"
+AUDIO = "speech.*,transcription.*,prop.speech.*"
 
 
 def oai(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -39,14 +39,15 @@ FLIPS: dict[str, dict[str, str]] = {
     "speech.default_wav": {"speech.format.default_mp3": "fail"},
     "speech.wrong_content_type": {"speech.response.audio": "fail",
                                   **{f"speech.format.{f}": "fail" for f in ("mp3", "opus", "aac", "flac", "wav", "pcm")}},
-    "speech.always_wav": {"speech.format.mp3": "fail", "speech.format.opus": "fail", "speech.format.pcm": "fail",
+    "speech.always_wav": {"prop.speech.valid_requests": "fail", "speech.format.mp3": "fail", "speech.format.opus": "fail", "speech.format.pcm": "fail",
                           "speech.format.default_mp3": "fail", "speech.format.wav": "pass"},
     "speech.empty_audio": {"speech.format.wav": "fail", "speech.speed.effect": "fail",
                            "speech.voice.effect": "ignored", "speech.format.mp3": "pass"},
     "speech.rate_22k": {"speech.format.pcm": "fail", "speech.format.wav": "pass"},
     "speech.voice_ignored": {"speech.voice.effect": "ignored"},
     "speech.speed_ignored": {"speech.speed.effect": "ignored"},
-    "speech.validation_lax": {"speech.input.too_long": "fail", "speech.voice.unknown": "fail",
+    "speech.validation_lax": {"prop.speech.invalid_requests": "fail", "speech.input.too_long": "fail",
+                              "speech.voice.unknown": "fail",
                               "speech.format.unknown": "fail", "speech.speed.out_of_range": "fail",
                               "speech.model.unknown": "ignored"},
     "speech.sse_ignored": {"speech.stream.sse": "ignored"},

@@ -56,8 +56,9 @@ def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: boo
         # A replay evaluates the recorded examples: no strategy is built (nor Hypothesis imported).
         finding = engine.replay(session, replayer.metadata(check_id).get(trace.KEY), check_id)
     else:
-        strategy = (spec.valid if expect_valid else spec.invalid)(ctx.model, session.budget)
-        finding = engine.run(session, strategy, check_id, spec.seeds(ctx.model) if expect_valid else None)
+        model = spec.model(ctx) if spec.model is not None else ctx.model
+        strategy = (spec.valid if expect_valid else spec.invalid)(model, session.budget)
+        finding = engine.run(session, strategy, check_id, spec.seeds(model) if expect_valid else None)
     details = _details(ctx, spec, session, finding)
     if finding is not None:
         rep = details["reproducer"]

@@ -13,6 +13,7 @@ from conformance.model import Severity
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
+    from conformance.context import CheckContext
     from conformance.model import Exchange
 
 DEFAULT_EXAMPLES = 8
@@ -99,3 +100,5 @@ class EndpointSpec:
     seeds: Callable[[str], list[Example]]
     judge_valid: Judge
     judge_invalid: Judge
+    # The model the requests name (None: the chat model, --model); e.g. the speech model for speech.
+    model: Callable[[CheckContext], str] | None = None

@@ -103,13 +103,14 @@ def _speech_request(app: Any, ctx: HttpCtx) -> SpeechRequest:
         soft(_bad(f"Invalid value for 'response_format': {fmt!r}; supported: {', '.join(FORMATS)}.",
                   "response_format"))
     speed = body.get("speed", 1.0)
-    if not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
         soft(replace(_bad(f"'speed' must be between 0.25 and 4.0, got {speed!r}.", "speed"), kind="range"))
     stream_format = body.get("stream_format", "audio")
     if stream_format not in ("audio", "sse"):
         soft(_bad(f"Invalid value for 'stream_format': {stream_format!r}.", "stream_format"))
     req = SpeechRequest(model, text, str(voice), fmt if fmt in FORMATS else "mp3",
-                        float(speed) if isinstance(speed, (int, float)) and 0.25 <= speed <= 4 else 1.0,
+                        float(speed) if isinstance(speed, (int, float)) and not isinstance(speed, bool)
+                        and 0.25 <= speed <= 4 else 1.0,
                         str(stream_format), body.get("response_format"))
     shaped: SpeechRequest = app.hooks.pipe("speech_request", req)
     return shaped
