@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING
 
 from conformance import catalog
 from conformance.checks.audio import containers
@@ -12,77 +10,35 @@ from conformance.checks.audio.common import speech_model
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.properties import conclude
-from conformance.properties.badvalues import Bad, out_of_range, wrong_types
 from conformance.properties.chat_judge import judge_invalid
-from conformance.properties.fromschema import cheap, field_schema, valid
 from conformance.properties.spec import OK, Budget, EndpointSpec, Example, Judgement
 from conformance.registry import check
+
+if TYPE_CHECKING:
+    from hypothesis import strategies as st
 
 REQUEST = "CreateSpeechRequest"
 VALID = "prop.speech.valid_requests"
 INVALID = "prop.speech.invalid_requests"
-# Short inputs: a generated request costs a second of synthesis, not a paragraph.
-INPUTS = ("Hello.", "The quick brown fox jumps over the lazy dog.", "Seven bright kites.", "One, two, three!")
-# The OpenAI voices the schema lists; a server may offer others, never fewer without saying so.
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar")
-# stream_format is left out: SSE speech is its own check (speech.stream.sse), and few servers offer it.
-OPTIONAL = ("response_format", "speed", "instructions")
-CHEAP: dict[str, dict[str, Any]] = {"speed": {"minimum": 0.5, "maximum": 2.0}}
-MISSING = object()
 
 
-def _field(name: str) -> st.SearchStrategy[Any]:
-    if name == "instructions":
-        return st.sampled_from(("Speak calmly.", "Whisper.", "Sound cheerful."))
-    return valid(cheap(field_schema(REQUEST, name), **CHEAP.get(name, {})), nulls=False, defaults=False)
+# The generators import Hypothesis (about a second): only a run that draws examples needs them, not a replay.
+def _valid(model: str, budget: Budget) -> st.SearchStrategy[Example]:
+    from conformance.properties.speech_requests import valid_examples
+
+    return valid_examples(model, budget)
 
 
-def _plain(model: str) -> dict[str, Any]:
-    return {"model": model, "input": INPUTS[0], "voice": VOICES[0]}
+def _invalid(model: str, budget: Budget) -> st.SearchStrategy[Example]:
+    from conformance.properties.speech_requests import invalid_examples
+
+    return invalid_examples(model, budget)
 
 
-def seeds(model: str) -> list[Example]:
-    """The plainest request first: a server that rejects it serves no speech."""
-    return [Example(_plain(model), "the plainest speech request", plain=True)]
+def _seeds(model: str) -> list[Example]:
+    from conformance.properties.speech_requests import seeds
 
-
-@st.composite
-def valid_examples(draw: st.DrawFn, model: str, budget: Budget) -> Example:
-    """A valid request: an input, a listed voice, and a few optional fields from the schema."""
-    body: dict[str, Any] = {"model": model, "input": draw(st.sampled_from(INPUTS)),
-                            "voice": draw(st.sampled_from(VOICES))}
-    chosen = draw(st.lists(st.sampled_from(OPTIONAL), unique=True, max_size=budget.max_features))
-    for name in chosen:
-        body[name] = draw(_field(name))
-    label = ", ".join(f"{k} {body[k]!r}" for k in ("voice", *chosen))
-    return Example(body, label)
-
-
-def _defects() -> list[tuple[str, Bad]]:
-    found: list[tuple[str, Bad]] = []
-    for name in ("speed", "input", "voice", "response_format"):
-        fs = field_schema(REQUEST, name)
-        found += [(name, b) for b in out_of_range(fs) + wrong_types(fs)]
-    found += [(name, Bad("missing", MISSING, "required by the schema")) for name in ("model", "input", "voice")]
-    found += [("response_format", Bad("unknown enum value", "bogus", "not a format the schema lists")),
-              ("input", Bad("too long", "Hi. " + "." * 4093, "4097 characters, at most 4096 allowed"))]
-    return found
-
-
-DEFECTS = _defects()
-
-
-@st.composite
-def invalid_examples(draw: st.DrawFn, model: str, budget: Budget) -> Example:
-    """The plainest request with exactly one defect."""
-    name, bad = draw(st.sampled_from(DEFECTS))
-    body = _plain(model)
-    if bad.value is MISSING:
-        body.pop(name)
-        return Example(body, f"{name} missing ({bad.why})", field=name)
-    body[name] = bad.value
-    shown = repr(bad.value) if len(repr(bad.value)) <= 40 else repr(bad.value)[:37] + "..."
-    return Example(body, f"{name} {shown} ({bad.kind}: {bad.why})", field=name)
+    return seeds(model)
 
 
 def judge_valid(example: Example, ex: Exchange) -> Judgement:
@@ -123,9 +79,9 @@ SPEC = EndpointSpec(
     path="/audio/speech",
     request_schema=REQUEST,
     response_schema="",  # the answer is audio: judge_valid reads its header
-    valid=valid_examples,
-    invalid=invalid_examples,
-    seeds=seeds,
+    valid=_valid,
+    invalid=_invalid,
+    seeds=_seeds,
     judge_valid=judge_valid,
     judge_invalid=judge_invalid,
     model=_model,
