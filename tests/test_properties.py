@@ -231,7 +231,7 @@ def test_a_recorded_property_run_replays_to_the_same_verdicts(tmp_path: Path) ->
 
 def test_cli_options_reach_the_properties(tmp_path: Path) -> None:
     with FakeServer() as srv:
-        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "prop.*", "--output", "o",
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "prop.chat.*,prop.responses.*", "--output", "o",
                 "--examples", "3", "--token-budget", "500", cwd=tmp_path)
         assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
         bad = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--examples", "0", cwd=tmp_path)
