@@ -30,7 +30,7 @@ def _record(folder: Path, settings: PropertySettings) -> tuple[str, dict[str, Ch
         client.tap = tape.add
         run = Run(target, client, recorder=tape, properties=settings)
         out = {}
-        for c in select(all_checks(), "prop.*"):
+        for c in select(all_checks(), "prop.chat.*,prop.responses.*"):
             with tape.cassette(c.spec.id):
                 out[c.spec.id] = execute(c, run)
         run.close()
@@ -45,7 +45,7 @@ def _replay(folder: Path, base_url: str) -> dict[str, CheckResult]:
     client.miss_errors = tape.miss
     run = Run(target, client, replay=True, replayer=tape)
     out = {}
-    for c in select(all_checks(), "prop.*"):
+    for c in select(all_checks(), "prop.chat.*,prop.responses.*"):
         with tape.cassette(c.spec.id):
             out[c.spec.id] = execute(c, run)
     run.close()
