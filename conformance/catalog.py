@@ -98,7 +98,8 @@ FEATURES: list[Item] = [
             "Generated requests",
         ],
     ),
-    *_features(SPEECH, ["Speech", "Audio formats", "Voices", "Speed", "Streaming", "Input validation"]),
+    *_features(SPEECH, ["Speech", "Audio formats", "Voices", "Speed", "Streaming", "Input validation",
+                        "Generated requests"]),
     *_features(
         TRANSCRIPTIONS,
         ["Transcription", "Response formats", "Timestamps", "Language", "Prompt", "Input validation"],

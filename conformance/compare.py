@@ -7,6 +7,7 @@ from typing import Any
 
 from conformance.catalog import ENDPOINT_ORDER
 from conformance.clients.scenarios import label as scenario_label
+from conformance.model import MODEL_KINDS
 
 
 EVIDENCE_CHARS = 1500
@@ -106,6 +107,7 @@ def _target(name: str, doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "model": t["model"],
+        **{key: t.get(key) for key, _ in MODEL_KINDS[1:]},
         "server": t.get("server", {}).get("version") or t.get("server", {}).get("server_header"),
         "finished_at": doc["finished_at"],
         "replay": doc.get("replay", False),

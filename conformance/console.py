@@ -207,7 +207,7 @@ def summary_lines(doc: dict[str, Any], extra: list[str] | None = None) -> list[s
     features = Counter(r["verdict"] for r in doc["features"])
     fields = Counter(r["verdict"] for r in doc["fields"])
     lines = [
-        f"{PREFIX} {doc['target']['name']} ({doc['target']['model']}): {counts_text(s)}"
+        f"{PREFIX} {doc['target']['name']} ({models_text(doc['target'])}): {counts_text(s)}"
         + ("" if doc.get("complete", True) else " (INCOMPLETE: interrupted)"),
         f"  features: {counts_text(features)}",
         f"  request fields: {counts_text(fields)}",

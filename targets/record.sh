@@ -11,12 +11,14 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, llama-server-embeddings, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, llama-server-embeddings, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, local-tts, faster-whisper, litellm-media)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
 embed_backend=""
+backends=()   # media servers a gateway forwards to: "SCRIPT PORT" each
 extra=()
+suite=(--model smollm2)   # the models the suite tests; a media server has no chat model
 case "$name" in
   llama-server)            script=llama-server.sh;     env=(PORT=8086) ;;
   llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
@@ -40,6 +42,14 @@ case "$name" in
   # One request at a time: an n=2 request waits until both of xllamacpp's slots are free, and with other
   # requests in flight prop.chat.valid_requests timed out waiting (25 s by hand).
   xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087); extra=(--concurrency 1) ;;
+  local-tts)               script=local-tts.sh;        env=(PORT=8092); suite=(--speech-model tts-1) ;;
+  faster-whisper)          script=faster-whisper.sh;   env=(PORT=8093); suite=(--transcription-model whisper-1) ;;
+  litellm-media)           script=litellm-media.sh;    env=(PORT=8094)
+                           backends=("local-tts.sh 8092" "faster-whisper.sh 8093")
+                           suite=(--speech-model tts-1 --transcription-model whisper-1)
+                           LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+                           export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
+                           extra=(--api-key-env LITELLM_MASTER_KEY) ;;
   *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
 esac
 
@@ -57,7 +67,12 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
   env "$@" "$here/$script" install >&2
   local port
   port="$(printf '%s\n' "$@" | sed -n 's/^PORT=//p')"
-  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
+  # a server without /v1/models (faster-whisper-server) answers /health
+  local ready="http://127.0.0.1:$port/v1/models"
+  [[ "$script" == faster-whisper.sh ]] && ready="http://127.0.0.1:$port/health"
+  local -a auth=()
+  [[ "$script" == litellm*.sh && -n "${API_KEY:-}" ]] && auth=(-H "Authorization: Bearer $API_KEY")
+  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${auth[@]}" "$ready")" != 200 ]]; then
     env "$@" "$here/$script" start >&2
     started+=("$* $here/$script")
   elif ! grep -q " port=$port .* running" <<<"$(env "$@" "$here/$script" status 2>/dev/null || true)"; then
@@ -76,6 +91,9 @@ fi
 if [[ -n "$embed_backend" ]]; then
   up llama-server.sh PORT=8090 EMBEDDINGS=1
 fi
+for b in "${backends[@]}"; do
+  up "${b% *}" "PORT=${b#* }"
+done
 # Not in $(...): a subshell would forget which servers it started, and cleanup would leave them running.
 up "$script" "${env[@]}"
 version="$(env "${env[@]}" "$here/$script" version)"
@@ -85,6 +103,9 @@ fi
 if [[ -n "$embed_backend" ]]; then
   version="$version; embeddings backend $(PORT=8090 "$here/llama-server.sh" version) --embeddings --pooling mean"
 fi
+for b in "${backends[@]}"; do
+  version="$version; backend $(PORT="${b#* }" "$here/${b% *}" version)"
+done
 
 cd "$repo"
 # The client matrix runs in the recording: its JavaScript clients come from the lock file (npm ci, registry only).
@@ -95,7 +116,7 @@ live="$(mktemp -d)"
 rm -rf "cassettes/$name"
 echo "record.sh: recording $name ($version) at $url" >&2
 set +e
-oai-conformance run --base-url "$url" --model smollm2 --name "$name" --record "cassettes/$name" \
+oai-conformance run --base-url "$url" "${suite[@]}" --name "$name" --record "cassettes/$name" \
   --output "$live" --server-version "$version" "${extra[@]}"
 rc=$?
 set -e

@@ -100,11 +100,13 @@ def test_a_run_given_no_chat_model_skips_chat_and_says_why(tmp_path: Path) -> No
     # A server of audio alone: --speech-model without --model is a run, and chat is untested, not failed.
     with FakeServer() as srv:
         r = oai("run", "--base-url", srv.base_url, "--speech-model", "tts-x", "--output", "out",
-                "--only", "chat.requests.isolated,models.list.schema", cwd=tmp_path)
+                "--only", "chat.requests.isolated,models.list.schema,validation.body.malformed_json", cwd=tmp_path)
     assert r.returncode == exitcodes.OK, r.stdout[-2000:] + r.stderr[-2000:]
     doc = results.load(tmp_path / "out")
     by_id = {c["id"]: c for c in doc["checks"]}
     assert by_id["chat.requests.isolated"]["outcome"] == "skip"
     assert by_id["chat.requests.isolated"]["reason"] == "no chat model given (--model)"
+    # A chat check that sends no model (a malformed body) is untested too: it judges chat.
+    assert by_id["validation.body.malformed_json"]["outcome"] == "skip"
     assert by_id["models.list.schema"]["outcome"] == "pass"
     assert doc["target"]["model"] is None and "no chat model; speech tts-x" in (tmp_path / "out" / "checklist.md").read_text()

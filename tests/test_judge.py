@@ -132,6 +132,31 @@ def test_models_answers_and_what_is_not_judged() -> None:
     assert openai_sdk.judge("POST", CHAT_URL, {"stream": "yes"}, 200, SSE, two_choices(first=0)) is None
 
 
+def test_audio_answers_go_to_the_audio_calls() -> None:
+    """Speech bytes reach audio.speech.create; a transcription's form names the response_format the call asks."""
+    speech_url, stt_url = "http://h/v1/audio/speech", "http://h/v1/audio/transcriptions"
+    mp3 = b"ID3\x04\x00\xff\xfe\x00" * 8
+    spoken = openai_sdk.judge("POST", speech_url, {"response_format": "mp3"}, 200, [("content-type", "audio/mpeg")], mp3)
+    assert spoken is not None and spoken.ok and spoken.call == "audio.speech.create"
+    assert openai_sdk.judge("POST", speech_url, {"stream_format": "sse"}, 200, SSE, b"data: {}\n\n") is None
+
+    def form(fmt: str) -> dict[str, Any]:
+        return {"multipart/form-data": {"model": "m", "response_format": fmt, "file": {"bytes": 5}}}
+
+    heard = openai_sdk.judge("POST", stt_url, form("json"), 200, JSON, b'{"text": "hello"}')
+    assert heard is not None and heard.ok and heard.call == "audio.transcriptions.create"
+    # Extra keys in a json answer (LiteLLM adds segments) stay untyped in the SDK: nobody reads them as objects.
+    extra = b'{"text": "hello", "usage": null, "segments": [{"id": 0, "start": 0.0, "end": 1.0}]}'
+    assert openai_sdk.judge("POST", stt_url, form("json"), 200, JSON, extra).ok  # type: ignore[union-attr]
+    verbose = b'{"text": "hi", "language": "en", "duration": 1.0, "segments": [{"id": 0, "start": 0, "end": 1}]}'
+    assert openai_sdk.judge("POST", stt_url, form("verbose_json"), 200, JSON, verbose).ok  # type: ignore[union-attr]
+    srt = openai_sdk.judge("POST", stt_url, form("srt"), 200, [("content-type", "text/plain")], b"1\n00:00:00,000 --> ")
+    assert srt is not None and srt.ok
+    # json asked, plain text answered: the SDK cannot build its Transcription from it.
+    text = openai_sdk.judge("POST", stt_url, form("json"), 200, [("content-type", "text/plain")], b"hello")
+    assert text is not None and text.problem is not None
+
+
 def test_judging_is_safe_from_many_threads() -> None:
     """Each judgement has its own client: concurrent judgements never see each other's bytes."""
     bodies = [two_choices(first=i % 2) for i in range(16)]

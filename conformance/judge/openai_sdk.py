@@ -82,6 +82,15 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         if asked is not None and not isinstance(asked, bool):
             return None
         return _text_stream(status, headers, body) if asked else _text_create(status, headers, body)
+    if method == "POST" and path.endswith("/audio/speech"):
+        if not isinstance(request_body, dict) or request_body.get("stream_format", "audio") != "audio":
+            return None  # the SDK hands an event stream over as bytes too: nothing of it is parsed
+        return _speech(status, headers, body, str(request_body.get("response_format", "mp3")))
+    if method == "POST" and path.endswith("/audio/transcriptions"):
+        form = request_body.get("multipart/form-data") if isinstance(request_body, dict) else None
+        if not isinstance(form, dict) or form.get("stream") not in (None, "false"):
+            return None
+        return _transcription(status, headers, body, str(form.get("response_format", "json")))
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)
@@ -296,6 +305,28 @@ def _embeddings(status: int, headers: Iterable[tuple[str, str]], body: bytes, *,
 
 def _glimpse(found: list[tuple[Any, Any]]) -> str:
     return str([(i, e[:3] if isinstance(e, (list, str)) else e) for i, e in found[:2]])[:160]
+def _speech(status: int, headers: Iterable[tuple[str, str]], body: bytes, fmt: str) -> Judgement:
+    def run() -> str | None:
+        got = _client(status, headers, body).audio.speech.create(model="judge", voice="alloy", input="judge",
+                                                                 response_format=fmt).content
+        return None if got == body else f"the SDK's {len(got)} bytes are not the {len(body)} bytes the suite read"
+    return _verdict("audio.speech.create", run)
+
+
+def _transcription(status: int, headers: Iterable[tuple[str, str]], body: bytes, fmt: str) -> Judgement:
+    def run() -> str | None:
+        got = _client(status, headers, body).audio.transcriptions.create(
+            model="judge", file=("judge.mp3", b"judge", "audio/mpeg"), response_format=fmt)
+        if isinstance(got, str) and fmt in ("json", "verbose_json"):
+            # Not JSON: the SDK hands the text over as a str, and client code reading .text raises AttributeError.
+            return f"response_format {fmt} gave the caller a str, not a Transcription object (.text is missing)"
+        if isinstance(got, str):  # text, srt, vtt: the body as it came
+            return None if got == body.decode("utf-8", "replace") else "the SDK's text is not the body"
+        want = json.loads(body).get("text")
+        if fmt == "verbose_json":  # its segments are typed: reading their timings is what subtitle code does
+            _ = [(seg.start, seg.end) for seg in got.segments or []]
+        return None if got.text == want else f"text {str(got.text)[:60]!r}, the body says {str(want)[:60]!r}"
+    return _verdict("audio.transcriptions.create", run)
 
 
 def _sdk_reading(choices: Any) -> reading.Reading:

@@ -13,6 +13,7 @@ from conformance.checks.chat.fields_effect import INVALID
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
 from tests.fake.probes_embeddings import EMBEDDING_PROBES
 from tests.fake.probes_completions import PROBES as COMPLETIONS_PROBES
+from tests.fake.probes_audio import AUDIO_PROBES
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
 
@@ -216,4 +217,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     **RESPONSES_PROBES,
     # embeddings
     **EMBEDDING_PROBES,
+    # speech and transcription
+    **AUDIO_PROBES,
 }

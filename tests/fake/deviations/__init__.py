@@ -9,6 +9,7 @@
 # like, listed in tests/test_every_check_can_fail.py): every registered check needs one that does.
 
 from tests.fake.deviations import (  # noqa: F401 - imported for their registrations
+    area_audio,
     area_chat,
     area_embeddings,
     area_completions,
