@@ -50,14 +50,17 @@ def _details(ctx: CheckContext, spec: EndpointSpec, session: Session, finding: F
 
 
 def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: bool) -> tuple[Session, dict[str, Any]]:
+    model = spec.model(ctx.target)
+    if model is None:
+        raise Skip(spec.no_model)
     session = _session(ctx, spec, expect_valid)
     replayer = ctx.run.replayer
     if replayer is not None:
         # A replay evaluates the recorded examples: no strategy is built (nor Hypothesis imported).
         finding = engine.replay(session, replayer.metadata(check_id).get(trace.KEY), check_id)
     else:
-        strategy = (spec.valid if expect_valid else spec.invalid)(ctx.model, session.budget)
-        finding = engine.run(session, strategy, check_id, spec.seeds(ctx.model) if expect_valid else None)
+        strategy = (spec.valid if expect_valid else spec.invalid)(model, session.budget)
+        finding = engine.run(session, strategy, check_id, spec.seeds(model) if expect_valid else None)
     details = _details(ctx, spec, session, finding)
     if finding is not None:
         rep = details["reproducer"]

@@ -13,7 +13,7 @@ from conformance.model import Severity
 if TYPE_CHECKING:
     from hypothesis import strategies as st
 
-    from conformance.model import Exchange
+    from conformance.model import Exchange, Target
 
 DEFAULT_EXAMPLES = 8
 DEFAULT_TOKENS = 4000
@@ -99,3 +99,6 @@ class EndpointSpec:
     seeds: Callable[[str], list[Example]]
     judge_valid: Judge
     judge_invalid: Judge
+    # The model the requests name: the chat model, unless the endpoint has its own option (None: not given).
+    model: Callable[[Target], str | None] = lambda target: target.model
+    no_model: str = "no model given"  # why the properties skip when `model` gives None
