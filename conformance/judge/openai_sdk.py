@@ -72,6 +72,8 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         from conformance.judge import responses_sdk  # imported here: it builds on this module's client
 
         return responses_sdk.judge(method, path, request_body, status, headers, body)
+    if method == "POST" and path.endswith("/images/generations"):
+        return _images_generate(status, headers, body)
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)
@@ -216,6 +218,48 @@ def _models_retrieve(status: int, headers: Iterable[tuple[str, str]], body: byte
         want = json.loads(body).get("id")
         return None if got == want else f"id {got!r}, the body says {want!r}"
     return _verdict("models.retrieve", run)
+
+
+def _images_generate(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    def run() -> str | None:
+        result = _client(status, headers, body).images.generate(model="judge", prompt="judge")
+        got = [(image.b64_json, image.url) for image in result.data or []]
+        data = json.loads(body).get("data")
+        want = [(i.get("b64_json"), i.get("url")) for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+        if got != want:
+            return (f"read {len(got)} image(s) {[_kinds(g) for g in got][:5]}, the body holds {len(want)} "
+                    f"{[_kinds(w) for w in want][:5]}")
+        return None
+    return _verdict("images.generate", run)
+
+
+def _kinds(image: tuple[Any, Any]) -> str:
+    """'b64_json', 'url', both or none: what an image object carries, without its (long) contents."""
+    names = [n for n, v in zip(("b64_json", "url"), image) if v is not None]
+    return "+".join(names) or "nothing"
+
+
+@dataclass(frozen=True)
+class ErrorReading:
+    """What the SDK's exception says about an error answer: what a client's except clause can read."""
+
+    exception: str
+    message: str
+    type: str | None
+    code: str | None
+    param: str | None
+    body_is_object: bool  # the SDK found an error object (under "error", or the body itself)
+
+
+def read_error(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> ErrorReading | None:
+    """Hand a 4xx/5xx answer to images.generate and read the exception it raises (None if it raises none)."""
+    import openai
+
+    try:
+        _client(status, headers, body).images.generate(model="judge", prompt="judge")
+    except openai.APIStatusError as exc:
+        return ErrorReading(type(exc).__name__, exc.message, exc.type, exc.code, exc.param, isinstance(exc.body, dict))
+    return None
 
 
 def _sdk_reading(choices: Any) -> reading.Reading:
