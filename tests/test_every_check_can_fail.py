@@ -19,6 +19,7 @@ from tests.fake import DEVIATIONS
 TABLES: dict[str, str] = {
     "tests.test_checks_chat": "FLIPS",
     "tests.test_checks_http": "FLIPS",
+    "tests.test_checks_images": "FLIPS",
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",
     "tests.test_checks_logprobs": "FLIPS",

@@ -10,6 +10,7 @@ from tests.fake.probes import (
     framing, image_message, json_kind, logprob_shape, stream_chunks, streamed_text, streamed_tool_shape, tool_shape,
 )
 from conformance.checks.chat.fields_effect import INVALID
+from tests.fake.probe_images import PROBES as IMAGE_PROBES
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
 from tests.fake.schema_check import problems
 from tests.fake.tokenizer import token_id
@@ -208,4 +209,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "vision.url_as_text": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
     # responses
     **RESPONSES_PROBES,
+    # images
+    **IMAGE_PROBES,
 }
