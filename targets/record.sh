@@ -11,11 +11,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, sd-server)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
 extra=()
+suite=(--model smollm2)   # the models the suite tests; a media server has no chat model
 case "$name" in
   llama-server)            script=llama-server.sh;     env=(PORT=8086) ;;
   llama-server-tools)      script=llama-server.sh;     env=(PORT=8081 TOOLS=1) ;;
@@ -34,6 +35,10 @@ case "$name" in
   # One request at a time: an n=2 request waits until both of xllamacpp's slots are free, and with other
   # requests in flight prop.chat.valid_requests timed out waiting (25 s by hand).
   xllamacpp)               script=xllamacpp.sh;        env=(PORT=8087); extra=(--concurrency 1) ;;
+  # Random weights: the images are noise, judged by their headers only (protocol checks).
+  sd-server)               script=sd-server.sh;        env=(PORT=8095)
+                           # one image at a time (the server holds a lock while it draws; ~14 s each here)
+                           suite=(--image-model sd-cpp-local --concurrency 1 --timeout 300) ;;
   *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
 esac
 
@@ -79,7 +84,7 @@ live="$(mktemp -d)"
 rm -rf "cassettes/$name"
 echo "record.sh: recording $name ($version) at $url" >&2
 set +e
-oai-conformance run --base-url "$url" --model smollm2 --name "$name" --record "cassettes/$name" \
+oai-conformance run --base-url "$url" "${suite[@]}" --name "$name" --record "cassettes/$name" \
   --output "$live" --server-version "$version" "${extra[@]}"
 rc=$?
 set -e

