@@ -119,7 +119,9 @@ def test_report_html_matrix_first_readable_and_fits(browser: Chromium, report_ht
 
 
 def test_comparison_html_legend_matrix_evidence(browser: Chromium, comparison_html: Path, tmp_path: Path) -> None:
-    assert comparison_html.stat().st_size < 1_500_000, f"{comparison_html.stat().st_size} bytes"
+    # Page weight per bundled target: every target adds a column and its evidence (9 targets weighed 1.35 MB).
+    targets = len(list((ROOT / "reports").glob("*/results.json")))
+    assert comparison_html.stat().st_size < 140_000 * targets, f"{comparison_html.stat().st_size} bytes, {targets} targets"
     browser.open(comparison_html)
     shot = _keep(browser.screenshot(tmp_path / "comparison-top.png"))
     assert _png(shot) == (WIDTH, 900)

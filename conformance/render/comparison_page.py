@@ -62,10 +62,18 @@ def _mark(verdict: str) -> object:
     return h("span", {"class": f"mark v-{verdict}"}, MARK.get(verdict, verdict))
 
 
+def _shown(check: dict[str, Any]) -> bool:
+    """Whether a check has evidence to show: a skip that sent nothing (no model given, say) has only its reason."""
+    return not (check["outcome"] == "skip" and check["request"] is None)
+
+
 def _cell(target: str, cell: dict[str, Any]) -> object:
     verdict = cell["verdict"]
     links = [h("li", None, h("a", {"href": "#" + anchor(target, c["id"])}, c["id"]), f": {c['outcome']}")
-             for c in cell["checks"]]
+             for c in cell["checks"] if _shown(c)]
+    if not links and verdict == "untested":
+        # Nothing was sent (no model given for the endpoint, say): the reason as a tooltip, no evidence to open.
+        return h("td", {"class": f"v-{verdict}", "title": cell["reason"]}, MARK.get(verdict, verdict))
     return h("td", {"class": f"v-{verdict}"},
              h("details", None, h("summary", None, MARK.get(verdict, verdict)),
                h("div", None, cell["reason"]), *([h("ul", None, *links)] if links else [])))
@@ -109,15 +117,17 @@ def _evidence(matrix: dict[str, Any], names: list[str]) -> object:
                 by_check.setdefault(c["id"], {}).setdefault(name, c)
     blocks: list[object] = []
     for cid, per_target in by_check.items():
-        requests = {_request_key(c["request"]) for c in per_target.values()}
+        requests = {_request_key(c["request"]) for c in per_target.values() if _shown(c)}
         shared = len(requests) == 1
-        first = next(iter(per_target.values()))
+        first = next((c for c in per_target.values() if _shown(c)), next(iter(per_target.values())))
         parts: list[object] = [h("summary", None, h("b", None, cid), " ",
                                  ", ".join(f"{t}: {c['outcome']}" for t, c in per_target.items()))]
         if shared and first["request"]:
             req = {k: v for k, v in first["request"].items() if k != "headers"}
             parts.append(h("div", None, "request (every target):", h("pre", None, _json(req))))
         for name, c in per_target.items():
+            if not _shown(c):
+                continue  # its reason is in the matrix cell and the summary line names its outcome
             inner: list[object] = [h("summary", None, h("b", None, name), f": {c['outcome']}: {c['reason']}")]
             if not shared and c["request"]:
                 inner.append(h("pre", None, "request: " + _json({k: v for k, v in c["request"].items()
