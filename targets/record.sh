@@ -11,10 +11,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, sd-server)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, sd-server, litellm-images)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
+backends=()   # media servers a gateway forwards to: "SCRIPT PORT" each
 extra=()
 suite=(--model smollm2)   # the models the suite tests; a media server has no chat model
 case "$name" in
@@ -39,6 +40,12 @@ case "$name" in
   sd-server)               script=sd-server.sh;        env=(PORT=8095)
                            # one image at a time (the server holds a lock while it draws; ~14 s each here)
                            suite=(--image-model sd-cpp-local --concurrency 1 --timeout 300) ;;
+  litellm-images)          script=litellm-images.sh;   env=(PORT=8096)
+                           backends=("sd-server.sh 8095")
+                           suite=(--image-model sd-image --concurrency 1 --timeout 300)
+                           LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+                           export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
+                           extra=(--api-key-env LITELLM_MASTER_KEY) ;;
   *) echo "record.sh: unknown recording '$name'" >&2; exit 2 ;;
 esac
 
@@ -56,7 +63,9 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
   env "$@" "$here/$script" install >&2
   local port
   port="$(printf '%s\n' "$@" | sed -n 's/^PORT=//p')"
-  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
+  local -a auth=()
+  [[ "$script" == litellm*.sh && -n "${API_KEY:-}" ]] && auth=(-H "Authorization: Bearer $API_KEY")
+  if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${auth[@]}" "http://127.0.0.1:$port/v1/models")" != 200 ]]; then
     env "$@" "$here/$script" start >&2
     started+=("$* $here/$script")
   elif ! grep -q " port=$port .* running" <<<"$(env "$@" "$here/$script" status 2>/dev/null || true)"; then
@@ -72,12 +81,18 @@ up() {  # up SCRIPT ENV...: install and start unless already answering; sets url
 if [[ -n "$backend" ]]; then
   up llama-server.sh PORT=8086
 fi
+for b in "${backends[@]}"; do
+  up "${b% *}" "PORT=${b#* }"
+done
 # Not in $(...): a subshell would forget which servers it started, and cleanup would leave them running.
 up "$script" "${env[@]}"
 version="$(env "${env[@]}" "$here/$script" version)"
 if [[ -n "$backend" ]]; then
   version="$version; backend $(PORT=8086 "$here/llama-server.sh" version)"
 fi
+for b in "${backends[@]}"; do
+  version="$version; backend $(PORT="${b#* }" "$here/${b% *}" version)"
+done
 
 cd "$repo"
 live="$(mktemp -d)"
