@@ -119,9 +119,10 @@ def test_report_html_matrix_first_readable_and_fits(browser: Chromium, report_ht
 
 
 def test_comparison_html_legend_matrix_evidence(browser: Chromium, comparison_html: Path, tmp_path: Path) -> None:
-    # Page weight per bundled target: every target adds a column and its evidence (9 targets weighed 1.35 MB).
+    # Page weight per bundled target: every target adds a column and its evidence (9 targets weighed 1.35 MB,
+    # 1.53 MB with the /v1/responses rows; an images-only target adds about 50 KB).
     targets = len(list((ROOT / "reports").glob("*/results.json")))
-    assert comparison_html.stat().st_size < 140_000 * targets, f"{comparison_html.stat().st_size} bytes, {targets} targets"
+    assert comparison_html.stat().st_size < 150_000 * targets, f"{comparison_html.stat().st_size} bytes, {targets} targets"
     browser.open(comparison_html)
     shot = _keep(browser.screenshot(tmp_path / "comparison-top.png"))
     assert _png(shot) == (WIDTH, 900)
