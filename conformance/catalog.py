@@ -105,8 +105,8 @@ FEATURES: list[Item] = [
         ["Transcription", "Response formats", "Timestamps", "Language", "Prompt", "Input validation"],
     ),
     *_features(
-        IMAGES, ["Image generation", "Sizes", "Multiple images", "Response formats", "Output formats",
-                 "Input validation"],
+        IMAGES, ["Image generation", "Sizes", "Multiple images", "Response formats", "Output formats", "Quality",
+                 "Transparent background", "Input validation", "Generated requests"],
     ),
 ]
 

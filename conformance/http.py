@@ -190,7 +190,12 @@ class Client:
         self._http.close()
 
     def url(self, path: str) -> str:
-        """The absolute URL of a path under the base URL (path starts with '/')."""
+        """The absolute URL of a path under the base URL (path starts with '/'), or an absolute URL as it is.
+
+        Absolute URLs are those an answer hands out (an image URL): the suite fetches them as a client would.
+        """
+        if path.startswith(("http://", "https://")):
+            return path
         return self.target.base_url.rstrip("/") + path
 
     def headers(self, extra: dict[str, str] | None = None, *, auth: bool = True) -> dict[str, str]:

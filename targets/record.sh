@@ -11,7 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, llama-server-embeddings, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, local-tts, faster-whisper, litellm-media)}"
+name="${1:?usage: targets/record.sh NAME (llama-server, llama-server-tools, llama-server-embeddings, vllm, vllm-tools, llama-cpp-python, llama-cpp-python-tools, transformers-serve, litellm, xllamacpp, local-tts, faster-whisper, litellm-media, sd-server, litellm-images)}"
 
 # NAME -> script, environment for it, and what the suite is told
 backend=""
@@ -47,6 +47,16 @@ case "$name" in
   litellm-media)           script=litellm-media.sh;    env=(PORT=8094)
                            backends=("local-tts.sh 8092" "faster-whisper.sh 8093")
                            suite=(--speech-model tts-1 --transcription-model whisper-1)
+                           LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+                           export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
+                           extra=(--api-key-env LITELLM_MASTER_KEY) ;;
+  # Random weights: the images are noise, judged by their headers only (protocol checks).
+  sd-server)               script=sd-server.sh;        env=(PORT=8095)
+                           # one image at a time (the server holds a lock while it draws; ~14 s each here)
+                           suite=(--image-model sd-cpp-local --concurrency 1 --timeout 300) ;;
+  litellm-images)          script=litellm-images.sh;   env=(PORT=8096)
+                           backends=("sd-server.sh 8095")
+                           suite=(--image-model sd-image --concurrency 1 --timeout 300)
                            LITELLM_MASTER_KEY="sk-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
                            export LITELLM_MASTER_KEY API_KEY="$LITELLM_MASTER_KEY"
                            extra=(--api-key-env LITELLM_MASTER_KEY) ;;

@@ -11,17 +11,16 @@ from conformance.registry import all_checks, select
 from conformance.runner import execute
 
 
-def target_for(base_url: str, model: str = "fake-model", api_key: str | None = None) -> Target:
-    """A Target pointing at a fake server."""
-    return Target(base_url=base_url, model=model, name="fake", api_key=api_key, timeout_s=10.0)
+def target_for(base_url: str, model: str = "fake-model", api_key: str | None = None, **models: str) -> Target:
+    """A Target pointing at a fake server (models: image_model=..., and the like, for the other endpoints)."""
+    return Target(base_url=base_url, model=model, name="fake", api_key=api_key, timeout_s=10.0, **models)
 
 
-def run_checks(base_url: str, patterns: str, *, api_key: str | None = None, model: str = "fake-model"
-               ) -> dict[str, CheckResult]:
+def run_checks(base_url: str, patterns: str, *, api_key: str | None = None, **models: str) -> dict[str, CheckResult]:
     """Run the checks matching the patterns against base_url; results by check id."""
     checks = select(all_checks(), patterns)
     assert checks, f"no check matches {patterns!r}"
-    target = target_for(base_url, model=model, api_key=api_key)
+    target = target_for(base_url, api_key=api_key, **models)
     run = Run(target, Client(target))
     try:
         return {c.spec.id: execute(c, run) for c in checks}

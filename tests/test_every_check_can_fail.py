@@ -22,6 +22,7 @@ TABLES: dict[str, str] = {
     "tests.test_checks_embeddings": "FLIPS",
     "tests.test_checks_completions": "FLIPS",
     "tests.test_checks_http": "FLIPS",
+    "tests.test_checks_images": "FLIPS",
     "tests.test_checks_fields": "CASES",
     "tests.test_checks_json_mode": "EXPECTED",
     "tests.test_checks_logprobs": "FLIPS",

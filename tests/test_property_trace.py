@@ -62,6 +62,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[
 def test_the_cassette_stores_what_was_evaluated_in_order(recorded: tuple[Path, str, dict[str, CheckResult]]) -> None:
     folder, _, results = recorded
     for check_id, result in results.items():
+        if result.outcome.value == "skip":
+            continue  # a property of an endpoint whose model was not given (images) sends nothing
         meta = json.loads(cassette_path(folder, check_id).read_text())["metadata"]
         calls, budget, version = trace.load(meta[trace.KEY])
         assert budget.explore and budget.examples == 12 and version == result.details["property"]["hypothesis"]

@@ -91,6 +91,8 @@ def judge(method: str, url: str, request_body: Any, status: int, headers: Iterab
         if not isinstance(form, dict) or form.get("stream") not in (None, "false"):
             return None
         return _transcription(status, headers, body, str(form.get("response_format", "json")))
+    if method == "POST" and path.endswith("/images/generations"):
+        return _images_generate(status, headers, body)
     if method == "GET" and path.endswith("/models"):
         return _models_list(status, headers, body)
     found = _MODEL_PATH.search(path)
@@ -305,6 +307,8 @@ def _embeddings(status: int, headers: Iterable[tuple[str, str]], body: bytes, *,
 
 def _glimpse(found: list[tuple[Any, Any]]) -> str:
     return str([(i, e[:3] if isinstance(e, (list, str)) else e) for i, e in found[:2]])[:160]
+
+
 def _speech(status: int, headers: Iterable[tuple[str, str]], body: bytes, fmt: str) -> Judgement:
     def run() -> str | None:
         got = _client(status, headers, body).audio.speech.create(model="judge", voice="alloy", input="judge",
@@ -327,6 +331,46 @@ def _transcription(status: int, headers: Iterable[tuple[str, str]], body: bytes,
             _ = [(seg.start, seg.end) for seg in got.segments or []]
         return None if got.text == want else f"text {str(got.text)[:60]!r}, the body says {str(want)[:60]!r}"
     return _verdict("audio.transcriptions.create", run)
+def _images_generate(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> Judgement:
+    def run() -> str | None:
+        result = _client(status, headers, body).images.generate(model="judge", prompt="judge")
+        got = [(image.b64_json, image.url) for image in result.data or []]
+        data = json.loads(body).get("data")
+        want = [(i.get("b64_json"), i.get("url")) for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+        if got != want:
+            return (f"read {len(got)} image(s) {[_kinds(g) for g in got][:5]}, the body holds {len(want)} "
+                    f"{[_kinds(w) for w in want][:5]}")
+        return None
+    return _verdict("images.generate", run)
+
+
+def _kinds(image: tuple[Any, Any]) -> str:
+    """'b64_json', 'url', both or none: what an image object carries, without its (long) contents."""
+    names = [n for n, v in zip(("b64_json", "url"), image) if v is not None]
+    return "+".join(names) or "nothing"
+
+
+@dataclass(frozen=True)
+class ErrorReading:
+    """What the SDK's exception says about an error answer: what a client's except clause can read."""
+
+    exception: str
+    message: str
+    type: str | None
+    code: str | None
+    param: str | None
+    body_is_object: bool  # the SDK found an error object (under "error", or the body itself)
+
+
+def read_error(status: int, headers: Iterable[tuple[str, str]], body: bytes) -> ErrorReading | None:
+    """Hand a 4xx/5xx answer to images.generate and read the exception it raises (None if it raises none)."""
+    import openai
+
+    try:
+        _client(status, headers, body).images.generate(model="judge", prompt="judge")
+    except openai.APIStatusError as exc:
+        return ErrorReading(type(exc).__name__, exc.message, exc.type, exc.code, exc.param, isinstance(exc.body, dict))
+    return None
 
 
 def _sdk_reading(choices: Any) -> reading.Reading:

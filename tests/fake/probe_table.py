@@ -10,6 +10,7 @@ from tests.fake.probes import (
     framing, image_message, json_kind, logprob_shape, stream_chunks, streamed_text, streamed_tool_shape, tool_shape,
 )
 from conformance.checks.chat.fields_effect import INVALID
+from tests.fake.probe_images import PROBES as IMAGE_PROBES
 from tests.fake.probe_responses import PROBES as RESPONSES_PROBES
 from tests.fake.probes_embeddings import EMBEDDING_PROBES
 from tests.fake.probes_completions import PROBES as COMPLETIONS_PROBES
@@ -219,4 +220,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     **EMBEDDING_PROBES,
     # speech and transcription
     **AUDIO_PROBES,
+    # images
+    **IMAGE_PROBES,
 }

@@ -16,6 +16,7 @@ from tests.fake.deviations import (  # noqa: F401 - imported for their registrat
     area_errors,
     area_fields,
     area_http,
+    area_images,
     area_json,
     area_logprobs,
     area_responses,
