@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 from conformance import catalog
 from conformance.checks.audio import containers
-from conformance.checks.audio.common import speech_model
 from conformance.context import CheckContext, error_message, has_envelope
-from conformance.model import Exchange
+from conformance.model import Exchange, Target
 from conformance.properties import conclude
 from conformance.properties.chat_judge import judge_invalid
 from conformance.properties.spec import OK, Budget, EndpointSpec, Example, Judgement
@@ -70,8 +69,8 @@ def judge_valid(example: Example, ex: Exchange) -> Judgement:
     return OK
 
 
-def _model(ctx: CheckContext) -> str:
-    return speech_model(ctx)
+def _model(target: Target) -> str | None:
+    return target.speech_model
 
 
 SPEC = EndpointSpec(
@@ -85,6 +84,7 @@ SPEC = EndpointSpec(
     judge_valid=judge_valid,
     judge_invalid=judge_invalid,
     model=_model,
+    no_model="no speech model given (--speech-model)",
 )
 
 
