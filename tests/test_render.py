@@ -109,3 +109,20 @@ def test_failing_generated_requests_print_their_full_curl() -> None:
     md = checklist.render(doc)
     assert "### Reproducers" in md and f"  {curl}" in md
     assert "### Reproducers" not in checklist.render(sample_doc())
+
+
+def test_an_endpoint_nothing_judged_reads_as_one_line() -> None:
+    from conformance import catalog
+
+    passed = CheckResult(_spec("chat.response.object", "Chat completions", None), Outcome.PASS, "ok", (_ex(),))
+    skipped = CheckResult(_spec("embeddings.input.string", "Embeddings", None, catalog.EMBEDDINGS), Outcome.SKIP,
+                          "no embedding model given (--embedding-model)")
+    doc = results.build(target=Target(base_url="http://127.0.0.1:9/v1", model="m", name="s"),
+                        results=[passed, skipped], usage=sample_doc()["usage"],
+                        started_at="2026-01-01T00:00:00+00:00", complete=True, selection=None)
+    doc["finished_at"] = "2026-01-01T00:00:05+00:00"
+    md = checklist.render(doc)
+    section = md.split("### `/v1/embeddings`", 1)[1].split("###", 1)[0]
+    assert "Untested: skipped: no embedding model given (--embedding-model)" in section
+    assert "- [ ]" not in section  # no list of empty boxes
+    assert "#### Supported features" in md.split("### `/v1/embeddings`", 1)[0]  # judged endpoints keep their lists

@@ -9,7 +9,7 @@ from conformance import provenance
 from conformance.catalog import ENDPOINT_ORDER
 from conformance.clients.scenarios import label as scenario_label
 from conformance.model import models_text
-from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED
+from conformance.verdicts import ACCEPTED, BROKEN, DEVIATES, LAX, SUPPORTED, UNTESTED
 
 REASON_CHARS = 160
 
@@ -51,6 +51,10 @@ def _section(doc: dict[str, Any], endpoint: str) -> list[str]:
     feats = [r for r in doc["features"] if r["endpoint"] == endpoint]
     fields = [r for r in doc["fields"] if r["endpoint"] == endpoint]
     lines = [_heading(endpoint)]
+    if feats and all(r["verdict"] == UNTESTED for r in feats + fields):
+        # Nothing of it was judged (no model given for it, say): one line, not a list of empty boxes.
+        why = next((r for r in feats + fields if r["checks"]), feats[0])  # a check's reason, not "no check covers it"
+        return lines + [f"Untested: {_one_line(why['reason'])}."] + _works_with(doc, endpoint)
     if feats:
         lines += ["#### Supported features", *(_item(r) for r in feats)]
     if fields:
