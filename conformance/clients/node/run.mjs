@@ -40,7 +40,7 @@ function describe(err) {
 function where(err) {
   const stack = err instanceof Error && typeof err.stack === "string" ? err.stack.split("\n").slice(1) : [];
   const frame = stack.find((l) => l.includes("node_modules"));
-  return frame ? frame.trim().replace(/^at /, "").replace(/\(.*node_modules\//, "(").slice(0, 300) : null;
+  return frame ? frame.trim().replace(/^at /, "").replace(/(^|\()[^()]*node_modules\//, "$1").slice(0, 300) : null;
 }
 
 function line(obj) {
