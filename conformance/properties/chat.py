@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from conformance.context import CHAT
 from conformance.properties.chat_judge import RESPONSE, judge_invalid, judge_valid
-from conformance.properties.spec import Budget, EndpointSpec, Example
-
-if TYPE_CHECKING:
-    from hypothesis import strategies as st
+from conformance.properties.spec import EndpointSpec, LazyGenerators
 
 REQUEST = "CreateChatCompletionRequest"
 
 
-# The generators import Hypothesis (about a second): only a run that draws examples needs them, not a replay.
-def _valid(model: str, budget: Budget) -> st.SearchStrategy[Example]:
-    from conformance.properties.chat_requests import valid_examples
-
-    return valid_examples(model, budget)
-
-
-def _invalid(model: str, budget: Budget) -> st.SearchStrategy[Example]:
-    from conformance.properties.chat_requests import invalid_examples
-
-    return invalid_examples(model, budget)
-
-
-def _seeds(model: str) -> list[Example]:
-    from conformance.properties.chat_requests import seeds
-
-    return seeds(model)
+# Imported on first use: the generators import Hypothesis, which a replay never needs.
+_GENERATORS = LazyGenerators("conformance.properties.chat_requests")
 
 
 SPEC = EndpointSpec(
@@ -38,9 +18,9 @@ SPEC = EndpointSpec(
     path=CHAT,
     request_schema=REQUEST,
     response_schema=RESPONSE,
-    valid=_valid,
-    invalid=_invalid,
-    seeds=_seeds,
+    valid=_GENERATORS.valid,
+    invalid=_GENERATORS.invalid,
+    seeds=_GENERATORS.seeds,
     judge_valid=judge_valid,
     judge_invalid=judge_invalid,
 )

@@ -102,3 +102,30 @@ class EndpointSpec:
     # The model the requests name: the chat model, unless the endpoint has its own option (None: not given).
     model: Callable[[Target], str | None] = lambda target: target.model
     no_model: str = "no chat model given (--model)"  # why the properties skip when `model` gives None
+
+
+@dataclass(frozen=True)
+class LazyGenerators:
+    """An endpoint's request generators, imported from their module on first use: they import Hypothesis
+    (about a second), which only a run that draws examples needs, never a replay."""
+
+    module: str  # e.g. "conformance.properties.chat_requests", defining valid_examples, invalid_examples, seeds
+
+    def _get(self, name: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.module), name)
+
+    def valid(self, model: str, budget: Budget) -> Any:
+        """Strategy of valid examples."""
+        return self._get("valid_examples")(model, budget)
+
+    def invalid(self, model: str, budget: Budget) -> Any:
+        """Strategy of examples with one defect each."""
+        return self._get("invalid_examples")(model, budget)
+
+    def seeds(self, model: str) -> list[Example]:
+        """The minimal valid requests sent first."""
+        seeds: list[Example] = self._get("seeds")(model)
+        return seeds
+
