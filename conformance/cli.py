@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from conformance import (
@@ -12,6 +13,8 @@ from conformance import (
 )
 from conformance.config import ConfigError, Settings, build_target
 from conformance.sink import Sink
+
+Recheck = Callable[[list[str]], list[dict | None]]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help=f"report folder (default {outputs.DEFAULT_ROOT}/<name>/; with no target, "
                      f"the folder of every recording's reports and the comparison, default {outputs.DEFAULT_ROOT}/)")
     run.add_argument("--baseline", help="an earlier results.json: fail only on checks that got worse")
+    run.add_argument("--recheck", type=_count, default=0, metavar="N",
+                     help="with --baseline on a live target: run each check that got worse N more times on its own; "
+                          "one that every recheck gives the baseline's verdict (or better) is reported unstable and "
+                          "does not fail the run (default 0: every check that got worse fails it)")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output too, one line per check")
     run.add_argument("--require", action="append", default=[], metavar="NAME[,NAME...]",
                      help="features or request fields that must be supported (exit 1 otherwise), e.g. "
@@ -56,7 +63,6 @@ def _pytest_args(args: argparse.Namespace, out: Path) -> list[str]:
         "--assert=plain", "-rfE", "-v" if args.verbose else "-q",
     ]
     return argv + options.to_pytest(args)
-    return argv
 
 
 def replay_bundled(args: argparse.Namespace) -> int:
@@ -152,7 +158,10 @@ def run(args: argparse.Namespace) -> int:
     except guard.Busy as exc:
         print(f"oai-conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    code = _exit_code(ran, sink, base_doc, terminated(), required)
+    recheck = None
+    if base_doc is not None and args.recheck and not args.replay:
+        recheck = lambda ids: _recheck(args, out, ids)  # noqa: E731
+    code = _exit_code(ran, sink, base_doc, terminated(), required, recheck)
     if sink.doc is not None:
         print(f"oai-conformance: outputs in {outputs.shown(out)} (results.json, checklist.md, report.html, "
               f"junit.xml{', pytest.log' if ran.log else ''}{', cassettes/' if (out / 'cassettes').is_dir() else ''}); "
@@ -161,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: bool,
-               required: tuple[tuple[str, str], ...] = ()) -> int:
+               required: tuple[tuple[str, str], ...] = (), recheck: Recheck | None = None) -> int:
     """The exit code, from this run's own results in memory (never from files another run may have written)."""
     import pytest
 
@@ -197,21 +206,52 @@ def _exit_code(ran: console.Ran, sink: Sink, base_doc: dict | None, terminated: 
         print(console.pytest_problem(ran), file=sys.stderr)
         return exitcodes.INTERNAL
     ended = limits_report.exit_code(doc)
-    code = ended if ended is not None else _verdict(doc, base_doc)
+    code = ended if ended is not None else _verdict(doc, base_doc, recheck)
     if code in (exitcodes.OK, exitcodes.NOT_JUDGED) and not all(r.met for r in reqs):
         code = exitcodes.FAILED  # a gate on what must work, whatever else passed
     return code
 
 
-def _verdict(doc: dict, base_doc: dict | None) -> int:
+def _verdict(doc: dict, base_doc: dict | None, recheck: Recheck | None = None) -> int:
     """The exit code a finished run earns."""
     if base_doc is not None:
         cmp = baseline.compare(base_doc, doc)
         print(baseline.describe(cmp))
+        if cmp.worse and recheck is not None:
+            cmp = baseline.confirm(cmp, base_doc, recheck([c.id for c in cmp.worse]))
+            print(baseline.describe_recheck(cmp))
         return exitcodes.FAILED if cmp.worse else exitcodes.OK
     if doc["gate"]:
         return exitcodes.FAILED
     return exitcodes.NOT_JUDGED if doc["summary"]["error"] else exitcodes.OK
+
+
+def _count(text: str) -> int:
+    """A whole number of zero or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text}: give 0 or more")
+    return value
+
+
+def _recheck(args: argparse.Namespace, out: Path, ids: list[str]) -> list[dict | None]:
+    """Each recheck's results (None where it could not finish): the given checks alone, fresh requests."""
+    docs: list[dict | None] = []
+    for k in range(1, args.recheck + 1):
+        folder = out / f"recheck-{k}"
+        print(f"oai-conformance: recheck {k} of {args.recheck}: {len(ids)} check(s) that got worse, on their own "
+              f"(outputs in {outputs.shown(folder)})")
+        # One at a time and without the client matrix: the question is only whether each verdict comes back.
+        again = argparse.Namespace(**{**vars(args), "only": ",".join(ids), "record": None, "concurrency": 1,
+                                      "no_clients": True})
+        sink = Sink()
+        try:
+            outputs.ensure_writable(folder)
+            console.run_pytest(_pytest_args(again, folder), folder, passthrough=False, plugins=[sink])
+        except outputs.OutputError as exc:
+            print(f"oai-conformance: {exc}", file=sys.stderr)
+        docs.append(sink.doc)
+    return docs
 
 
 def _required(args: argparse.Namespace) -> tuple[tuple[str, str], ...]:

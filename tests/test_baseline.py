@@ -25,3 +25,30 @@ def test_an_error_is_not_a_regression() -> None:
 
 def test_pass_to_unsupported_is_worse() -> None:
     assert baseline.compare(_doc(a_x="pass"), _doc(a_x="unsupported")).worse
+
+
+def _complete(**outcomes: str) -> dict:
+    return {**_doc(**outcomes), "complete": True}
+
+
+def test_a_recheck_back_at_the_baseline_makes_the_change_unstable() -> None:
+    before, after = _doc(a_x="pass", b_x="pass"), _doc(a_x="fail", b_x="fail")
+    cmp = baseline.confirm(baseline.compare(before, after), before, [_complete(a_x="pass", b_x="fail")])
+    assert [c.id for c in cmp.worse] == ["b.x"]
+    assert [(c.id, seen) for c, seen in cmp.unstable] == [("a.x", ("pass",))]
+    text = baseline.describe_recheck(cmp)
+    assert "1 confirmed worse, 1 unstable" in text and "a.x: pass -> fail, then pass on recheck" in text
+
+
+def test_every_recheck_must_clear_a_change() -> None:
+    before, after = _doc(a_x="pass"), _doc(a_x="fail")
+    rechecks = [_complete(a_x="pass"), _complete(a_x="ignored")]
+    assert [c.id for c in baseline.confirm(baseline.compare(before, after), before, rechecks).worse] == ["a.x"]
+
+
+def test_a_recheck_that_judged_nothing_confirms_the_regression() -> None:
+    # Not run, skipped, errored or unfinished: no evidence that the regression went away.
+    before, after = _doc(a_x="pass"), _doc(a_x="fail")
+    cmp = baseline.compare(before, after)
+    for rechecks in ([None], [_complete(a_x="error")], [_complete(a_x="skip")], [_complete()], [_doc(a_x="pass")]):
+        assert [c.id for c in baseline.confirm(cmp, before, rechecks).worse] == ["a.x"], rechecks

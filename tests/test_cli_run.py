@@ -79,6 +79,33 @@ def test_baseline_gate_passes_when_nothing_got_worse(tmp_path: Path) -> None:
     assert "0 worse" in second.stdout
 
 
+def test_recheck_confirms_a_regression_that_comes_back(tmp_path: Path) -> None:
+    args = ("run", "--model", "fake-model", "--only", "stream.sse.done")
+    with FakeServer() as srv:
+        assert oai(*args, "--base-url", srv.base_url, "--output", "a", cwd=tmp_path).returncode == exitcodes.OK
+    with FakeServer(deviations={"stream.broken_json"}) as srv:
+        r = oai(*args, "--base-url", srv.base_url, "--output", "b", "--baseline", "a/results.json", "--recheck", "1",
+                cwd=tmp_path)
+    assert r.returncode == exitcodes.FAILED, r.stdout[-2000:]
+    assert "1 confirmed worse, 0 unstable" in r.stdout
+    assert results.load(tmp_path / "b" / "recheck-1")["checks"][0]["outcome"] == "fail"
+
+
+def test_recheck_tells_a_one_off_regression_from_a_real_one(tmp_path: Path) -> None:
+    # The server misbehaves on its first POST only: the run sees it, the recheck's fresh request does not.
+    args = ("run", "--model", "fake-model", "--only", "stream.sse.done")
+    with FakeServer() as srv:
+        assert oai(*args, "--base-url", srv.base_url, "--output", "a", cwd=tmp_path).returncode == exitcodes.OK
+    with FakeServer(deviations={"stream.broken_json"}, deviating_posts=1) as srv:
+        r = oai(*args, "--base-url", srv.base_url, "--output", "b", "--baseline", "a/results.json", "--recheck", "1",
+                cwd=tmp_path)
+    assert r.returncode == exitcodes.OK, r.stdout[-2000:]
+    assert "1 worse" in r.stdout and "0 confirmed worse, 1 unstable" in r.stdout
+    assert "unstable (not counted): stream.sse.done: pass -> fail, then pass on recheck" in r.stdout
+    # The run's own report keeps what it saw: the recheck decides the gate, not the evidence.
+    assert results.load(tmp_path / "b")["checks"][0]["outcome"] == "fail"
+
+
 def test_only_matching_nothing_is_a_usage_error(tmp_path: Path) -> None:
     with FakeServer() as srv:
         r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "no.such.check", cwd=tmp_path)

@@ -22,8 +22,9 @@ class FakeServer:
     def __init__(self, deviations: Iterable[str] | str = (), api_key: str | None = None,
                  model: str = "fake-model", stream_delay: float = 0.002, latency: float = 0.0,
                  slots: int | None = None, rate_limited: int = 0, retry_after: str = "1",
-                 stall_streams: bool = False) -> None:
+                 stall_streams: bool = False, deviating_posts: int | None = None) -> None:
         """latency: seconds each request occupies a slot; slots: requests served at once (others queue);
+        deviating_posts: the deviations apply to the first N POSTs only (a server that misbehaves now and then);
         rate_limited: the first N POSTs are answered 429 with a Retry-After header of retry_after;
         stall_streams: every stream stops after its first chunk, without closing, until the server stops."""
         names = (deviations,) if isinstance(deviations, str) else tuple(deviations)
@@ -39,6 +40,8 @@ class FakeServer:
         self.max_in_flight = 0
         self._in_flight = 0
         self._rate_limited = rate_limited
+        self._deviating_posts = deviating_posts
+        self._posts = 0
         self.retry_after = retry_after
         self.stall_streams = stall_streams
         self.stopping = threading.Event()  # released stalled streams wait for it
@@ -108,6 +111,10 @@ class FakeServer:
         """Log a received request."""
         with self._lock:
             self.requests.append((method, path, body))
+            if method == "POST":
+                self._posts += 1
+                if self._deviating_posts is not None and self._posts > self._deviating_posts:
+                    self.app.hooks = Hooks(())  # from here on the fake behaves
 
     def crashed(self, trace: str) -> None:
         """Log a bug in the fake."""
