@@ -5,6 +5,7 @@
 #
 #   targets/record.sh NAME        NAME is one of the recordings listed below
 #   KEEP=1 targets/record.sh NAME leave the server running afterwards
+#   RECORD_ARGS="--timeout 120" targets/record.sh NAME   more suite options (e.g. on a busy machine)
 #
 # The API key of a server that needs one (LiteLLM) is made up here, lives in the environment only,
 # and is scrubbed from the cassettes by the recorder.
@@ -122,6 +123,8 @@ cd "$repo"
 if [[ ! -d conformance/clients/node/node_modules ]] && command -v npm >/dev/null 2>&1; then
   (cd conformance/clients/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
 fi
+read -ra more <<<"${RECORD_ARGS:-}"
+extra+=("${more[@]}")
 live="$(mktemp -d)"
 rm -rf "cassettes/$name"
 echo "record.sh: recording $name ($version) at $url" >&2
