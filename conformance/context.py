@@ -84,6 +84,12 @@ def has_envelope(body: Any) -> bool:
     return isinstance(err.get("message"), str) and isinstance(err.get("type"), str)
 
 
+def _asked_to_stream(ex: Exchange) -> bool:
+    """Whether the request asked for an event stream (stream: true, or speech's stream_format sse)."""
+    body = ex.request_body
+    return isinstance(body, dict) and (body.get("stream") is True or body.get("stream_format") == "sse")
+
+
 class CheckContext:
     """The helpers one check uses; every exchange it makes becomes its evidence."""
 
@@ -201,7 +207,13 @@ class CheckContext:
         status = ex.status or 0
         if 200 <= status < 300:
             if ex.response_body is None and ex.raw_body is not None:
-                return ex.raw_body
+                if _asked_to_stream(ex):
+                    return ex.raw_body
+                # transformers serve answers a plain /v1/responses request with an event stream: no client
+                # that asked for one JSON object can read that.
+                ctype = next((v for k, v in ex.response_headers.items() if k.lower() == "content-type"), "")
+                raise Fail(f"{what}: a request that did not ask to stream got a 2xx answer that is not JSON "
+                           f"(Content-Type {ctype or 'absent'}): {ex.raw_body[:160]!r}")
             if (note := edges.json_type_deviation(ex)) is not None and note not in self.deviations:
                 self.deviations.append(note)
             if not isinstance(ex.response_body, dict):

@@ -88,8 +88,8 @@ class App:
                 raise Halt(out, mapped=True)
         return soft
 
-    def _render(self, halt: Halt, ctx: HttpCtx) -> Reply:
-        if isinstance(halt.outcome, Reply):
+    def _render(self, halt: Halt, ctx: HttpCtx) -> Response:
+        if isinstance(halt.outcome, (Reply, StreamReply)):
             return halt.outcome  # already a finished answer: nothing to map or render
         outcome = halt.outcome if halt.mapped else self.hooks.map_error(halt.outcome, ctx)
         if outcome is ACCEPT:

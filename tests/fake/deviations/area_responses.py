@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.fake.errors import ACCEPT, ApiError, Halt, invalid
 from tests.fake.registry import deviation
+from tests.fake import responses_render
 from tests.fake.responses_input import SCHEMA_KIND
 from tests.fake.wire import HttpCtx, StreamReply, json_reply
 
@@ -150,6 +151,15 @@ def _nothing_stored(store: bool) -> bool:
 @deviation("responses.store_false_kept", "store: false is kept and retrievable as well", on="responses_stored")
 def _store_false_kept(store: bool) -> bool:
     return True
+
+
+@deviation("responses.always_streams", "a request that did not ask to stream is answered with an event stream, "
+           "as transformers serve's /v1/responses does", on="responses_body")
+def _always_streams(resp: Body, body: Body) -> Any:
+    created = {**resp, "status": "in_progress", "output": []}
+    evs = [{"type": "response.created", "sequence_number": 0, "response": created},
+           {"type": "response.completed", "sequence_number": 1, "response": resp}]
+    raise Halt(StreamReply(200, responses_render.frames(evs)))
 
 
 # --- streaming ------------------------------------------------------------------------------------------
