@@ -25,7 +25,9 @@ from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
 from conformance.registry import Check, all_checks, select
+from conformance.clients import process
 from conformance.clients.cells import Cell
+from conformance.clients.registry import CLIENTS
 from conformance.clients.runner import run_matrix, selected
 from conformance.render import badge, checklist, matrix
 from conformance.runner import execute, untested
@@ -57,9 +59,17 @@ class _State:
         self.results: list[CheckResult] = []
         self.cells: list[Cell] = []
         self.clients = True
+        # The client matrix's processes, started when the checks no longer need an idle server.
+        self.ahead = process.Ahead()
         self.started = results_mod.now()
         self.interrupted = False
         self._saved = 0.0
+
+    def start_clients(self) -> None:
+        """Start the selected clients' processes, so their start-up overlaps the checks still running."""
+        if self.clients:
+            chosen = selected(self.selection)
+            self.ahead.start(c for c in CLIENTS if any(client is c for client, _ in chosen))
 
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
         """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
@@ -278,7 +288,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
     # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
     checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
-    state.scheduler = Scheduler(checks, state.run_check, state.concurrency)
+    state.scheduler = Scheduler(checks, state.run_check, state.concurrency, together=state.start_clients)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -359,9 +369,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
-    if state.clients and not state.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
-        # After every check: the clients' requests never compete with a check's timing.
-        state.cells = run_matrix(state.run, state.selection, state.tape)
+    try:
+        if state.clients and not state.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
+            # After every check: the clients' requests never compete with a check's timing.
+            state.cells = run_matrix(state.run, state.selection, state.tape, state.concurrency, state.ahead)
+    finally:
+        state.ahead.close()
     if state.scheduler is not None:
         state.scheduler.stop()
         state.run.limits.halt("the run ended before this check finished")

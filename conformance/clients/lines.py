@@ -6,6 +6,7 @@ The same protocol as conformance/clients/node/run.mjs: the config comes on stdin
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
@@ -63,6 +64,8 @@ def where(exc: BaseException, package: str) -> str | None:
 
 def main(client: str, package: str, scenarios: Mapping[str, Scenario], not_offered: Mapping[str, str]) -> None:
     """Read the config from stdin, run each scenario, print one line per scenario."""
+    # The client first, the config after: a process started ahead of the matrix imports it while the checks run.
+    importlib.import_module(package)
     config = json.loads(sys.stdin.read())
     version = metadata.version(package)
     for item in config["scenarios"]:

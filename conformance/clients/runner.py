@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import queue
-import signal
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from conformance import bounds
+from conformance.clients import process
 from conformance.clients.cells import Cell, CellOutcome, cell_id
 from conformance.clients.proxy import Proxy, Traffic
-from conformance.clients.registry import CLIENTS, NODE_DIR, ClientSpec
+from conformance.clients.registry import CLIENTS, ClientSpec
 from conformance.clients.scenarios import BY_ID, SCENARIOS, Scenario
 from conformance.context import Run
 
 # The key the clients are given: the proxy adds the target's own, so a client never holds it.
 PROXY_KEY = "oai-conformance-proxy"
-NODE_HEAP_MB = 512
-PYTHON_MEMORY_BYTES = 2 * 1024**3
 STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 # One scenario may send a few requests (a tool loop, a retry of the client's own): each gets the run's --timeout.
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
-MAX_LINE = 1024 * 1024
 OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
            "speech_model": "no speech model given (--speech-model)"}
 
@@ -62,18 +55,22 @@ def selected(only: str | None) -> list[tuple[ClientSpec, Scenario]]:
                    for p in pats)]
 
 
-def run_matrix(run: Run, only: str | None = None, tape: Any = None) -> list[Cell]:
-    """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer)."""
+def run_matrix(run: Run, only: str | None = None, tape: Any = None, concurrency: int = 1,
+               ahead: process.Ahead | None = None) -> list[Cell]:
+    """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer).
+
+    Clients run side by side, as many at once as the run has requests in flight (each sends one request at a
+    time, so none waits for a slot and its timeout means what it says); on replay the recording answers at
+    once, so every client runs at once. ahead: processes started before the checks ended, used first.
+    """
     chosen = selected(only)
     if not chosen:
         return []
-    out: list[Cell] = []
-    with Proxy(run) as proxy:
-        for client in CLIENTS:
-            mine = [s for c, s in chosen if c is client]
-            if mine:
-                out.extend(_run_client(run, proxy, client, mine, tape))
-    return out
+    jobs = [(client, mine) for client in CLIENTS if (mine := [s for c, s in chosen if c is client])]
+    at_once = len(jobs) if run.replay else max(1, min(concurrency, len(jobs)))
+    with Proxy(run) as proxy, ThreadPoolExecutor(at_once, thread_name_prefix="conformance-client") as pool:
+        done = [pool.submit(_run_client, run, proxy, client, mine, tape, ahead) for client, mine in jobs]
+        return [cell for d in done for cell in d.result()]
 
 
 NOT_RECORDED = "not in the recording: the cell is newer than the recording; re-record this target"
@@ -86,7 +83,8 @@ def _skip(run: Run, scenario: Scenario) -> str | None:
     return None
 
 
-def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Cell]:
+def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any,
+                ahead: process.Ahead | None = None) -> list[Cell]:
     version = client.version()
     missing = client.missing()
     if missing is not None:
@@ -98,7 +96,7 @@ def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scen
     lines: dict[str, dict[str, Any]] = {}
     if plan:
         with _cassettes(tape, [p.id for p in plan] if not run.replay else []):
-            lines = _lines(run, proxy, client, plan)
+            lines = _lines(run, proxy, client, plan, ahead.take(client) if ahead is not None else None)
     by_id = {p.scenario.id: p for p in plan}
     origin = proxy.url("").rstrip("/")
     return [_judge(client, version, by_id[s.id], _stable(lines.get(s.id), origin), proxy.traffic(by_id[s.id].id))
@@ -116,29 +114,8 @@ def _cassettes(tape: Any, ids: list[str]) -> Iterator[None]:
         yield
 
 
-def _command(client: ClientSpec) -> list[str]:
-    if client.language == "node":
-        return ["node", f"--max-old-space-size={NODE_HEAP_MB}", str(NODE_DIR / "run.mjs"), str(NODE_DIR / client.script)]
-    return [sys.executable, "-m", client.script]
-
-
-def _env(client: ClientSpec) -> dict[str, str]:
-    """A clean environment: no key, no proxy settings (the clients talk to 127.0.0.1 only)."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
-    env["NO_PROXY"] = env["no_proxy"] = "*"
-    if client.language == "python":
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (PYTHON_MEMORY_BYTES, PYTHON_MEMORY_BYTES))
-
-
-def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> dict[str, dict[str, Any]]:
+def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
+           first: process.Process | None = None) -> dict[str, dict[str, Any]]:
     """Run the client's scenarios; a client silent past the deadline is killed and the rest run in a new process."""
     got: dict[str, dict[str, Any]] = {}
     todo = list(plan)
@@ -151,19 +128,11 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],
         }
-        proc = subprocess.Popen(
-            _command(client), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_env(client), start_new_session=True, cwd=str(NODE_DIR if client.language == "node" else Path.cwd()),
-            preexec_fn=_limit_memory if client.language == "python" and sys.platform != "win32" else None,
-        )
-        err: list[bytes] = []
-        read: queue.Queue[bytes | None] = queue.Queue()
-        threading.Thread(target=_pump, args=(proc.stdout, read), daemon=True).start()
-        threading.Thread(target=_tail, args=(proc.stderr, err), daemon=True).start()
+        proc, first = first or process.start(client), None
         try:
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps(config).encode())
-            proc.stdin.close()
+            assert proc.popen.stdin is not None
+            proc.popen.stdin.write(json.dumps(config).encode())
+            proc.popen.stdin.close()
         except OSError:
             pass
         wait = STARTUP_S + per_scenario
@@ -171,19 +140,19 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
         while todo:
             try:
                 # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
-                raw = read.get(timeout=max(0.0, started + wait - time.monotonic()))
+                raw = proc.lines.get(timeout=max(0.0, started + wait - time.monotonic()))
             except queue.Empty:
-                _kill(proc)
+                proc.kill()
                 current = todo.pop(0)
                 got[current.scenario.id] = {"outcome": "error", "reason": (
                     f"not judged: the client did not finish this scenario within {wait:g} s and was killed")}
                 break
             if raw is None:  # the process ended
-                proc.wait()
-                tail = b"".join(err).decode("utf-8", "replace").strip()[-600:]
+                proc.popen.wait()
+                tail = proc.tail()
                 for p in todo:
                     got[p.scenario.id] = {"outcome": "error", "reason": (
-                        f"not judged: the client process exited with {proc.returncode} before this scenario"
+                        f"not judged: the client process exited with {proc.popen.returncode} before this scenario"
                         + (f": {tail}" if tail else ""))}
                 todo = []
                 break
@@ -196,32 +165,8 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
             got[sid] = line
             todo = [p for p in todo if p.scenario.id != sid]
             wait = per_scenario
-        _kill(proc)
+        proc.kill()
     return got
-
-
-def _pump(stream: Any, out: queue.Queue[bytes | None]) -> None:
-    for raw in iter(lambda: stream.readline(MAX_LINE), b""):
-        out.put(raw)
-    out.put(None)
-
-
-def _tail(stream: Any, out: list[bytes]) -> None:
-    for raw in iter(lambda: stream.read(4096), b""):
-        out.append(raw)
-        del out[:-4]
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 # What a client's message says for the proxy's address: the port changes every run, the cells must not.

@@ -49,8 +49,9 @@ function line(obj) {
 
 async function main() {
   const file = path.resolve(process.argv[2]);
-  const config = JSON.parse(readFileSync(0, "utf8"));
+  // The client first, the config after: a process started ahead of the matrix loads its client while the checks run.
   const mod = await import(pathToFileURL(file).href);
+  const config = JSON.parse(readFileSync(0, "utf8"));
   const pkg = mod.client;
   const ver = version(pkg);
   for (const { id, base_url, skip } of config.scenarios) {

@@ -1,0 +1,143 @@
+"""A client's scenario process: started in a clean environment, read line by line, killed with its group.
+
+A process may be started ahead of the matrix (`Ahead`): the scenario file imports its client package before
+it reads its config, so that start-up (a second for Genkit) overlaps the checks instead of following them.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.clients.registry import NODE_DIR, ClientSpec
+
+NODE_HEAP_MB = 512
+PYTHON_MEMORY_BYTES = 2 * 1024**3
+MAX_LINE = 1024 * 1024
+
+
+@dataclass
+class Process:
+    """A running scenario process: its stdout lines in a queue (None once it ended) and its stderr's tail."""
+
+    popen: subprocess.Popen[bytes]
+    lines: queue.Queue[bytes | None] = field(default_factory=queue.Queue)
+    err: list[bytes] = field(default_factory=list)
+
+    def tail(self) -> str:
+        """The end of what the process wrote on stderr."""
+        return b"".join(self.err).decode("utf-8", "replace").strip()[-600:]
+
+    def kill(self) -> None:
+        """Kill the process and anything it started, and reap it."""
+        proc = self.popen
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+
+def command(client: ClientSpec) -> list[str]:
+    """The command line that runs a client's scenario file."""
+    if client.language == "node":
+        return ["node", f"--max-old-space-size={NODE_HEAP_MB}", str(NODE_DIR / "run.mjs"), str(NODE_DIR / client.script)]
+    return [sys.executable, "-m", client.script]
+
+
+def env(client: ClientSpec) -> dict[str, str]:
+    """A clean environment: no key, no proxy settings (the clients talk to 127.0.0.1 only)."""
+    out = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
+    out["NO_PROXY"] = out["no_proxy"] = "*"
+    if client.language == "python":
+        out["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+        out["PYTHONDONTWRITEBYTECODE"] = "1"
+    return out
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (PYTHON_MEMORY_BYTES, PYTHON_MEMORY_BYTES))
+
+
+def start(client: ClientSpec) -> Process:
+    """Start a client's scenario process; it waits for its config on stdin."""
+    popen = subprocess.Popen(
+        command(client), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env(client), start_new_session=True, cwd=str(NODE_DIR if client.language == "node" else Path.cwd()),
+        preexec_fn=_limit_memory if client.language == "python" and sys.platform != "win32" else None,
+    )
+    p = Process(popen)
+    threading.Thread(target=_pump, args=(popen.stdout, p.lines), daemon=True).start()
+    threading.Thread(target=_tail, args=(popen.stderr, p.err), daemon=True).start()
+    return p
+
+
+def _pump(stream: Any, out: queue.Queue[bytes | None]) -> None:
+    for raw in iter(lambda: stream.readline(MAX_LINE), b""):
+        out.put(raw)
+    out.put(None)
+
+
+def _tail(stream: Any, out: list[bytes]) -> None:
+    for raw in iter(lambda: stream.read(4096), b""):
+        out.append(raw)
+        del out[:-4]
+
+
+class Ahead:
+    """Scenario processes started before the matrix runs, one per client, each taken at most once."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, Process] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self, clients: Iterable[ClientSpec]) -> None:
+        """Start a process for each client that can run here (started ones are kept)."""
+        for client in clients:
+            if client.missing() is not None:
+                continue
+            with self._lock:
+                if self._closed or client.name in self._started:
+                    continue
+                try:
+                    self._started[client.name] = start(client)
+                except OSError:
+                    continue  # the matrix starts it again and reports why it cannot run
+
+    def take(self, client: ClientSpec) -> Process | None:
+        """The client's process started ahead, if it is still alive (else None: start a new one)."""
+        with self._lock:
+            p = self._started.pop(client.name, None)
+        if p is not None and p.popen.poll() is not None:
+            p.kill()
+            return None
+        return p
+
+    def close(self) -> None:
+        """Kill every process not taken: the run ended without them (interrupted, or no matrix)."""
+        with self._lock:
+            self._closed = True
+            left, self._started = list(self._started.values()), {}
+        for p in left:
+            p.kill()
