@@ -26,6 +26,7 @@ from conformance.recording import (
 )
 from conformance.registry import Check, all_checks, select
 from conformance.clients import process
+from conformance.clients.alongside import Alongside, budgeted, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
 from conformance.clients.runner import run_matrix, selected
@@ -59,17 +60,24 @@ class _State:
         self.results: list[CheckResult] = []
         self.cells: list[Cell] = []
         self.clients = True
-        # The client matrix's processes, started when the checks no longer need an idle server.
-        self.ahead = process.Ahead()
+        # The client matrix's processes, started when the checks no longer need an idle server, and the matrix
+        # itself when it runs beside the remaining checks.
+        self.procs = process.Processes()
+        self.alongside: Alongside | None = None
         self.started = results_mod.now()
         self.interrupted = False
         self._saved = 0.0
 
     def start_clients(self) -> None:
-        """Start the selected clients' processes, so their start-up overlaps the checks still running."""
-        if self.clients:
-            chosen = selected(self.selection)
-            self.ahead.start(c for c in CLIENTS if any(client is c for client, _ in chosen))
+        """The alone checks are done: start the clients (their start-up, and their matrix if it may run beside)."""
+        if not self.clients or self.interrupted:
+            return
+        chosen = selected(self.selection)
+        self.procs.start_ahead(c for c in CLIENTS if any(client is c for client, _ in chosen))
+        at_once = lanes(self.run, self.concurrency)
+        if chosen and at_once is not None:
+            self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)
+            self.alongside.start()
 
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
         """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
@@ -370,11 +378,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     try:
-        if state.clients and not state.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
+        if state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
+            if state.alongside is not None:
+                state.alongside.stop()
+        elif state.alongside is not None:
+            state.cells = state.alongside.cells()
+        elif state.clients:
             # After every check: the clients' requests never compete with a check's timing.
-            state.cells = run_matrix(state.run, state.selection, state.tape, state.concurrency, state.ahead)
+            at_once = 1 if budgeted(state.run) else state.concurrency
+            state.cells = run_matrix(state.run, state.selection, state.tape, at_once, state.procs)
     finally:
-        state.ahead.close()
+        state.procs.close()
     if state.scheduler is not None:
         state.scheduler.stop()
         state.run.limits.halt("the run ended before this check finished")

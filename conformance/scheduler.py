@@ -58,11 +58,13 @@ class Scheduler:
         together = sorted((c for c in self._checks if not c.spec.alone), key=lambda c: not c.spec.many_requests)
         for c in alone:
             self._run(c)
-        if self._together is not None:
-            self._together()
-        with ThreadPoolExecutor(self._threads, thread_name_prefix="conformance-check") as pool:
-            for c in together:
-                pool.submit(self._run, c)
+        try:
+            if self._together is not None:
+                self._together()
+        finally:  # whatever went wrong there, the checks still run
+            with ThreadPoolExecutor(self._threads, thread_name_prefix="conformance-check") as pool:
+                for c in together:
+                    pool.submit(self._run, c)
 
     def _run(self, check: Check) -> None:
         fut = self._results[check.spec.id]

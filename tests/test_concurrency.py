@@ -112,6 +112,10 @@ def _comparable(doc: dict) -> dict:
              "requests": [_steady(json.dumps(e["request"], sort_keys=True)) for e in c["evidence"]]}
             for c in doc["checks"]
         ],
+        # The client matrix runs after the checks at concurrency 1 and beside them above: the same cells (the
+        # values differ: the fake's text depends on the order it is asked in).
+        "clients": [(c["id"], c["outcome"], _steady(c.get("reason") or ""))
+                    for c in doc.get("clients", [])],
     }
 
 
@@ -147,3 +151,18 @@ def test_concurrency_comes_from_the_command_line_then_the_target_file(tmp_path: 
     f.write_text('[target]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nconcurrency = 0\n')
     with pytest.raises(ConfigError, match="concurrency"):
         concurrency(None, str(f), replay=False)
+
+
+def test_the_matrix_runs_beside_the_checks_on_slots_of_its_own_unless_it_cannot() -> None:
+    from conformance.clients.alongside import lanes
+    from conformance.clients.registry import CLIENTS
+    from conformance.context import Run
+    from conformance.limits import Budget, Limits
+
+    def run(replay: bool = False, budget: Budget = Budget()) -> Run:
+        return Run(target=None, client=None, replay=replay, limits=Limits(budget))  # type: ignore[arg-type]
+
+    assert lanes(run(), 1) is None  # one slot: the checks' own, so the clients wait for the checks to end
+    assert lanes(run(), 4) == 2 and lanes(run(), 32) == len(CLIENTS)  # half the slots, a client each
+    assert lanes(run(replay=True), 1) == len(CLIENTS)  # a recording answers at once
+    assert lanes(run(budget=Budget(max_requests=50)), 8) is None  # the checks have the budget's first claim

@@ -1,6 +1,6 @@
 """A client's scenario process: started in a clean environment, read line by line, killed with its group.
 
-A process may be started ahead of the matrix (`Ahead`): the scenario file imports its client package before
+A process may be started ahead of the matrix (`Processes.start_ahead`): the scenario file imports its client package before
 it reads its config, so that start-up (a second for Genkit) overlaps the checks instead of following them.
 """
 
@@ -104,40 +104,47 @@ def _tail(stream: Any, out: list[bytes]) -> None:
         del out[:-4]
 
 
-class Ahead:
-    """Scenario processes started before the matrix runs, one per client, each taken at most once."""
+class Processes:
+    """Every client process of one run: those started ahead of the matrix, and those it starts; close() kills all."""
 
     def __init__(self) -> None:
-        self._started: dict[str, Process] = {}
+        self._ahead: dict[str, Process] = {}
+        self._all: list[Process] = []
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self, clients: Iterable[ClientSpec]) -> None:
-        """Start a process for each client that can run here (started ones are kept)."""
+    def start_ahead(self, clients: Iterable[ClientSpec]) -> None:
+        """Start a process for each client that can run here, to be taken by the matrix later."""
         for client in clients:
             if client.missing() is not None:
                 continue
             with self._lock:
-                if self._closed or client.name in self._started:
+                if self._closed or client.name in self._ahead:
                     continue
                 try:
-                    self._started[client.name] = start(client)
+                    self._ahead[client.name] = p = start(client)
                 except OSError:
                     continue  # the matrix starts it again and reports why it cannot run
+                self._all.append(p)
 
-    def take(self, client: ClientSpec) -> Process | None:
-        """The client's process started ahead, if it is still alive (else None: start a new one)."""
+    def get(self, client: ClientSpec) -> Process:
+        """The client's process started ahead if it is still alive, else a new one."""
         with self._lock:
-            p = self._started.pop(client.name, None)
-        if p is not None and p.popen.poll() is not None:
+            p = self._ahead.pop(client.name, None)
+        if p is not None and p.popen.poll() is None:
+            return p
+        p = start(client)
+        with self._lock:
+            self._all.append(p)
+            closed = self._closed
+        if closed:  # the run ended meanwhile: the process is not wanted
             p.kill()
-            return None
         return p
 
     def close(self) -> None:
-        """Kill every process not taken: the run ended without them (interrupted, or no matrix)."""
+        """Kill every process still running: the run is over (or was interrupted)."""
         with self._lock:
             self._closed = True
-            left, self._started = list(self._started.values()), {}
+            left, self._all, self._ahead = self._all, [], {}
         for p in left:
             p.kill()

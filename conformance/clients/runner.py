@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import queue
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,22 +56,27 @@ def selected(only: str | None) -> list[tuple[ClientSpec, Scenario]]:
                    for p in pats)]
 
 
-def run_matrix(run: Run, only: str | None = None, tape: Any = None, concurrency: int = 1,
-               ahead: process.Ahead | None = None) -> list[Cell]:
+def run_matrix(run: Run, only: str | None = None, tape: Any = None, at_once: int = 1,
+               procs: process.Processes | None = None, slots: threading.Semaphore | None = None) -> list[Cell]:
     """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer).
 
-    Clients run side by side, as many at once as the run has requests in flight (each sends one request at a
-    time, so none waits for a slot and its timeout means what it says); on replay the recording answers at
-    once, so every client runs at once. ahead: processes started before the checks ended, used first.
+    at_once: clients run side by side (each sends one request at a time); slots: the request slots the clients'
+    requests take (the run's own by default); procs: the run's client processes, some perhaps started ahead.
     """
     chosen = selected(only)
     if not chosen:
         return []
     jobs = [(client, mine) for client in CLIENTS if (mine := [s for c, s in chosen if c is client])]
-    at_once = len(jobs) if run.replay else max(1, min(concurrency, len(jobs)))
-    with Proxy(run) as proxy, ThreadPoolExecutor(at_once, thread_name_prefix="conformance-client") as pool:
-        done = [pool.submit(_run_client, run, proxy, client, mine, tape, ahead) for client, mine in jobs]
-        return [cell for d in done for cell in d.result()]
+    own = procs is None
+    procs = procs or process.Processes()
+    try:
+        with Proxy(run, slots) as proxy, ThreadPoolExecutor(max(1, min(at_once, len(jobs))),
+                                                            thread_name_prefix="conformance-client") as pool:
+            done = [pool.submit(_run_client, run, proxy, client, mine, tape, procs) for client, mine in jobs]
+            return [cell for d in done for cell in d.result()]
+    finally:
+        if own:
+            procs.close()
 
 
 NOT_RECORDED = "not in the recording: the cell is newer than the recording; re-record this target"
@@ -84,7 +90,7 @@ def _skip(run: Run, scenario: Scenario) -> str | None:
 
 
 def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any,
-                ahead: process.Ahead | None = None) -> list[Cell]:
+                procs: process.Processes) -> list[Cell]:
     version = client.version()
     missing = client.missing()
     if missing is not None:
@@ -96,7 +102,7 @@ def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scen
     lines: dict[str, dict[str, Any]] = {}
     if plan:
         with _cassettes(tape, [p.id for p in plan] if not run.replay else []):
-            lines = _lines(run, proxy, client, plan, ahead.take(client) if ahead is not None else None)
+            lines = _lines(run, proxy, client, plan, procs)
     by_id = {p.scenario.id: p for p in plan}
     origin = proxy.url("").rstrip("/")
     return [_judge(client, version, by_id[s.id], _stable(lines.get(s.id), origin), proxy.traffic(by_id[s.id].id))
@@ -115,7 +121,7 @@ def _cassettes(tape: Any, ids: list[str]) -> Iterator[None]:
 
 
 def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
-           first: process.Process | None = None) -> dict[str, dict[str, Any]]:
+           procs: process.Processes) -> dict[str, dict[str, Any]]:
     """Run the client's scenarios; a client silent past the deadline is killed and the rest run in a new process."""
     got: dict[str, dict[str, Any]] = {}
     todo = list(plan)
@@ -128,7 +134,7 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],
         }
-        proc, first = first or process.start(client), None
+        proc = procs.get(client)
         try:
             assert proc.popen.stdin is not None
             proc.popen.stdin.write(json.dumps(config).encode())
