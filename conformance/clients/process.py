@@ -6,6 +6,7 @@ it reads its config, so that start-up (a second for Genkit) overlaps the checks 
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import signal
@@ -104,6 +105,38 @@ def _tail(stream: Any, out: list[bytes]) -> None:
         del out[:-4]
 
 
+# Processes kept between runs of one process (the bundled replay runs several recordings one after the other):
+# a client done with a run's config waits for the next one instead of starting again. Off unless keep_warm().
+_WARM: dict[str, Process] = {}
+_KEEP = [False]
+_WARM_LOCK = threading.Lock()
+
+
+def keep_warm() -> None:
+    """From now on, a client process that finished a run's config serves the next run of this process."""
+    with _WARM_LOCK:
+        if not _KEEP[0]:
+            _KEEP[0] = True
+            atexit.register(_kill_warm)
+
+
+def _kill_warm() -> None:
+    with _WARM_LOCK:
+        left = list(_WARM.values())
+        _WARM.clear()
+    for p in left:
+        p.kill()
+
+
+def _take_warm(client: ClientSpec) -> Process | None:
+    with _WARM_LOCK:
+        p = _WARM.pop(client.name, None)
+    if p is not None and p.popen.poll() is not None:
+        p.kill()
+        return None
+    return p
+
+
 class Processes:
     """Every client process of one run: those started ahead of the matrix, and those it starts; close() kills all."""
 
@@ -122,7 +155,7 @@ class Processes:
                 if self._closed or client.name in self._ahead:
                     continue
                 try:
-                    self._ahead[client.name] = p = start(client)
+                    self._ahead[client.name] = p = _take_warm(client) or start(client)
                 except OSError:
                     continue  # the matrix starts it again and reports why it cannot run
                 self._all.append(p)
@@ -133,13 +166,31 @@ class Processes:
             p = self._ahead.pop(client.name, None)
         if p is not None and p.popen.poll() is None:
             return p
-        p = start(client)
+        p = _take_warm(client) or start(client)
         with self._lock:
             self._all.append(p)
             closed = self._closed
         if closed:  # the run ended meanwhile: the process is not wanted
             p.kill()
         return p
+
+    @staticmethod
+    def reusable() -> bool:
+        """Whether a process done with its config is kept for the next run (else it is killed)."""
+        return _KEEP[0]
+
+    def release(self, client: ClientSpec, p: Process) -> None:
+        """The client answered every scenario of its config: keep it warm for the next run, or kill it."""
+        with self._lock:
+            if _KEEP[0] and not self._closed and p in self._all:
+                self._all.remove(p)
+                p.err.clear()
+                with _WARM_LOCK:
+                    old, _WARM[client.name] = _WARM.get(client.name), p
+                if old is not None:
+                    old.kill()
+                return
+        p.kill()
 
     def close(self) -> None:
         """Kill every process still running: the run is over (or was interrupted)."""

@@ -137,12 +137,16 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
         proc = procs.get(client)
         try:
             assert proc.popen.stdin is not None
-            proc.popen.stdin.write(json.dumps(config).encode())
-            proc.popen.stdin.close()
+            proc.popen.stdin.write(json.dumps(config).encode() + b"\n")
+            if procs.reusable():
+                proc.popen.stdin.flush()
+            else:
+                proc.popen.stdin.close()  # its last config: the client ends when it is done
         except OSError:
             pass
         wait = STARTUP_S + per_scenario
         started = time.monotonic()
+        answered = False  # every scenario of this config answered: the process may serve another run
         while todo:
             try:
                 # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
@@ -171,7 +175,11 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
             got[sid] = line
             todo = [p for p in todo if p.scenario.id != sid]
             wait = per_scenario
-        proc.kill()
+            answered = not todo
+        if answered:
+            procs.release(client, proc)
+        else:
+            proc.kill()
     return got
 
 
