@@ -26,7 +26,7 @@ from conformance.recording import (
 )
 from conformance.registry import Check, all_checks, select
 from conformance.clients import process
-from conformance.clients.alongside import Alongside, budgeted, lanes
+from conformance.clients.alongside import Alongside, after_checks, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
 from conformance.clients.runner import run_matrix, selected
@@ -385,8 +385,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.cells = state.alongside.cells()
         elif state.clients:
             # After every check: the clients' requests never compete with a check's timing.
-            at_once = 1 if budgeted(state.run) else state.concurrency
-            state.cells = run_matrix(state.run, state.selection, state.tape, at_once, state.procs)
+            state.cells = run_matrix(state.run, state.selection, state.tape,
+                                     after_checks(state.run, state.concurrency), state.procs)
     finally:
         state.procs.close()
     if state.scheduler is not None:

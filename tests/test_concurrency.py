@@ -154,7 +154,7 @@ def test_concurrency_comes_from_the_command_line_then_the_target_file(tmp_path: 
 
 
 def test_the_matrix_runs_beside_the_checks_on_slots_of_its_own_unless_it_cannot() -> None:
-    from conformance.clients.alongside import lanes
+    from conformance.clients.alongside import after_checks, lanes
     from conformance.clients.registry import CLIENTS
     from conformance.context import Run
     from conformance.limits import Budget, Limits
@@ -166,3 +166,6 @@ def test_the_matrix_runs_beside_the_checks_on_slots_of_its_own_unless_it_cannot(
     assert lanes(run(), 4) == 2 and lanes(run(), 32) == len(CLIENTS)  # half the slots, a client each
     assert lanes(run(replay=True), 1) == len(CLIENTS)  # a recording answers at once
     assert lanes(run(budget=Budget(max_requests=50)), 8) is None  # the checks have the budget's first claim
+    # After the checks: as many clients as slots, every client on replay, one after the other under a budget.
+    assert after_checks(run(), 4) == 4 and after_checks(run(replay=True), 1) == len(CLIENTS)
+    assert after_checks(run(budget=Budget(max_tokens=900)), 8) == 1

@@ -25,6 +25,13 @@ def budgeted(run: Run) -> bool:
     return b.max_requests is not None or b.max_tokens is not None or b.max_duration_s is not None
 
 
+def after_checks(run: Run, concurrency: int) -> int:
+    """How many clients run at once when the matrix runs after the checks."""
+    if budgeted(run):
+        return 1
+    return len(CLIENTS) if run.replay else max(1, concurrency)
+
+
 def lanes(run: Run, concurrency: int) -> int | None:
     """How many clients run at once beside the checks (None: the matrix waits for the checks to end)."""
     if budgeted(run):
