@@ -26,10 +26,10 @@ from conformance.recording import (
 )
 from conformance.registry import Check, all_checks, select
 from conformance.clients import process
-from conformance.clients.alongside import Alongside, after_checks, lanes
+from conformance.clients.alongside import Alongside, after, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
-from conformance.clients.runner import run_matrix, selected
+from conformance.clients.runner import selected
 from conformance.render import badge, checklist, matrix
 from conformance.runner import execute, untested
 from conformance.scheduler import Scheduler
@@ -385,8 +385,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.cells = state.alongside.cells()
         elif state.clients:
             # After every check: the clients' requests never compete with a check's timing.
-            state.cells = run_matrix(state.run, state.selection, state.tape,
-                                     after_checks(state.run, state.concurrency), state.procs)
+            state.cells = after(state.run, state.selection, state.tape, state.concurrency, state.procs)
     finally:
         state.procs.close()
     if state.scheduler is not None:

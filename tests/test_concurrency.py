@@ -169,3 +169,29 @@ def test_the_matrix_runs_beside_the_checks_on_slots_of_its_own_unless_it_cannot(
     # After the checks: as many clients as slots, every client on replay, one after the other under a budget.
     assert after_checks(run(), 4) == 4 and after_checks(run(replay=True), 1) == len(CLIENTS)
     assert after_checks(run(budget=Budget(max_tokens=900)), 8) == 1
+
+
+def test_live_the_matrix_runs_its_alone_scenarios_last_one_client_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.clients import alongside
+    from conformance.clients.cells import Cell, CellOutcome
+    from conformance.clients.scenarios import SCENARIOS
+    from conformance.context import Run
+    from conformance.limits import Limits
+
+    calls: list[tuple[int, list[str]]] = []
+
+    def fake_matrix(run, only, tape, at_once, procs, slots=None, part=None):  # type: ignore[no-untyped-def]
+        ids = [s.id for s in SCENARIOS if part is None or part(s)]
+        calls.append((at_once, ids))
+        return [Cell("openai-python", "openai-python", "1", i, "chat", CellOutcome.WORKS) for i in ids]
+
+    monkeypatch.setattr(alongside, "run_matrix", fake_matrix)
+    live = Run(target=None, client=None, limits=Limits())  # type: ignore[arg-type]
+    cells = alongside.after(live, "client.openai-python.*", None, 4, None)  # type: ignore[arg-type]
+    alone = [s.id for s in SCENARIOS if s.alone]
+    assert alone == ["chat.stream-n2"]
+    assert calls == [(4, [s.id for s in SCENARIOS if not s.alone]), (1, alone)]
+    assert [c.scenario for c in cells] == [s.id for s in SCENARIOS]  # the matrix's order, whatever ran first
+    calls.clear()
+    alongside.after(Run(target=None, client=None, replay=True, limits=Limits()), None, None, 1, None)  # type: ignore[arg-type]
+    assert calls == [(len(alongside.CLIENTS), [s.id for s in SCENARIOS])]  # replay: one part, every client at once

@@ -138,10 +138,12 @@ def _take_warm(client: ClientSpec) -> Process | None:
 
 
 class Processes:
-    """Every client process of one run: those started ahead of the matrix, and those it starts; close() kills all."""
+    """Every client process of one run: started ahead of the matrix, started by it, or done with a config and
+    idle (the matrix's second part, and with keep_warm() the next run, send it another); close() ends them."""
 
     def __init__(self) -> None:
         self._ahead: dict[str, Process] = {}
+        self._idle: dict[str, Process] = {}
         self._all: list[Process] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -161,11 +163,14 @@ class Processes:
                 self._all.append(p)
 
     def get(self, client: ClientSpec) -> Process:
-        """The client's process started ahead if it is still alive, else a new one."""
+        """The client's idle or started-ahead process if one is still alive, else a new one."""
         with self._lock:
-            p = self._ahead.pop(client.name, None)
-        if p is not None and p.popen.poll() is None:
-            return p
+            found = [p for p in (self._idle.pop(client.name, None), self._ahead.pop(client.name, None)) if p]
+        alive = [p for p in found if p.popen.poll() is None]
+        for p in alive[1:]:
+            p.kill()
+        if alive:
+            return alive[0]
         p = _take_warm(client) or start(client)
         with self._lock:
             self._all.append(p)
@@ -174,28 +179,33 @@ class Processes:
             p.kill()
         return p
 
-    @staticmethod
-    def reusable() -> bool:
-        """Whether a process done with its config is kept for the next run (else it is killed)."""
-        return _KEEP[0]
-
     def release(self, client: ClientSpec, p: Process) -> None:
-        """The client answered every scenario of its config: keep it warm for the next run, or kill it."""
+        """The client answered every scenario of its config: keep it for another config of this run."""
         with self._lock:
-            if _KEEP[0] and not self._closed and p in self._all:
-                self._all.remove(p)
+            if not self._closed:
                 p.err.clear()
-                with _WARM_LOCK:
-                    old, _WARM[client.name] = _WARM.get(client.name), p
-                if old is not None:
-                    old.kill()
-                return
-        p.kill()
+                old, self._idle[client.name] = self._idle.get(client.name), p
+            else:
+                old = p
+        if old is not None and old is not p:
+            old.kill()
+        if self._closed:
+            p.kill()
 
     def close(self) -> None:
-        """Kill every process still running: the run is over (or was interrupted)."""
+        """The run is over (or was interrupted): idle processes are kept warm for the next run if keep_warm()
+        was called, every other one is killed."""
         with self._lock:
             self._closed = True
-            left, self._all, self._ahead = self._all, [], {}
+            idle = list(self._idle.items())
+            keep = {id(p) for _, p in idle} if _KEEP[0] else set()
+            left = [p for p in self._all if id(p) not in keep]
+            self._all, self._ahead, self._idle = [], {}, {}
         for p in left:
             p.kill()
+        for name, p in idle:
+            if id(p) in keep:
+                with _WARM_LOCK:
+                    old, _WARM[name] = _WARM.get(name), p
+                if old is not None:
+                    old.kill()

@@ -7,7 +7,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -57,13 +57,15 @@ def selected(only: str | None) -> list[tuple[ClientSpec, Scenario]]:
 
 
 def run_matrix(run: Run, only: str | None = None, tape: Any = None, at_once: int = 1,
-               procs: process.Processes | None = None, slots: threading.Semaphore | None = None) -> list[Cell]:
+               procs: process.Processes | None = None, slots: threading.Semaphore | None = None,
+               part: Callable[[Scenario], bool] | None = None) -> list[Cell]:
     """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer).
 
     at_once: clients run side by side (each sends one request at a time); slots: the request slots the clients'
-    requests take (the run's own by default); procs: the run's client processes, some perhaps started ahead.
+    requests take (the run's own by default); procs: the run's client processes, some perhaps started ahead;
+    part: only the scenarios it accepts.
     """
-    chosen = selected(only)
+    chosen = [(c, s) for c, s in selected(only) if part is None or part(s)]
     if not chosen:
         return []
     jobs = [(client, mine) for client in CLIENTS if (mine := [s for c, s in chosen if c is client])]
@@ -137,11 +139,9 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
         proc = procs.get(client)
         try:
             assert proc.popen.stdin is not None
+            # One config a line; stdin stays open, so the process may take another (Processes.release).
             proc.popen.stdin.write(json.dumps(config).encode() + b"\n")
-            if procs.reusable():
-                proc.popen.stdin.flush()
-            else:
-                proc.popen.stdin.close()  # its last config: the client ends when it is done
+            proc.popen.stdin.flush()
         except OSError:
             pass
         wait = STARTUP_S + per_scenario
