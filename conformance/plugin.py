@@ -29,7 +29,7 @@ from conformance.clients import process
 from conformance.clients.alongside import Alongside, after, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
-from conformance.clients.runner import selected
+from conformance.clients.runner import runs_any, selected
 from conformance.render import badge, checklist, matrix
 from conformance.runner import execute, untested
 from conformance.scheduler import Scheduler
@@ -73,7 +73,10 @@ class _State:
         if not self.clients or self.interrupted:
             return
         chosen = selected(self.selection)
-        self.procs.start_ahead(c for c in CLIENTS if any(client is c for client, _ in chosen))
+        # Only clients that will run a scenario: a recording older than the matrix asks none, and a client whose
+        # scenarios all lack their model only says which it offers (its start-up is cheap then).
+        self.procs.start_ahead(c for c in CLIENTS
+                               if runs_any(self.run, c, [s for client, s in chosen if client is c], self.tape))
         at_once = lanes(self.run, self.concurrency)
         if chosen and at_once is not None:
             self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)

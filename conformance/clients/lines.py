@@ -64,8 +64,9 @@ def where(exc: BaseException, package: str) -> str | None:
 
 def main(client: str, package: str, scenarios: Mapping[str, Scenario], not_offered: Mapping[str, str]) -> None:
     """Read configs from stdin, one a line, until it ends; run each config's scenarios, print one line per scenario."""
-    # The client first, the config after: a process started ahead of the matrix imports it while the checks run.
-    importlib.import_module(package)
+    if "--ahead" in sys.argv[1:]:
+        # Started ahead of the matrix: import the client while the checks run, not once the config has come.
+        importlib.import_module(package)
     version = metadata.version(package)
     for raw in sys.stdin:  # one config a run: a process kept warm serves the next run's config too
         if raw.strip():

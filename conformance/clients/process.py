@@ -57,11 +57,15 @@ class Process:
                     pass
 
 
-def command(client: ClientSpec) -> list[str]:
-    """The command line that runs a client's scenario file."""
+# Tells a Python scenario module it was started ahead: it imports its client before its config comes.
+AHEAD = "--ahead"
+
+
+def command(client: ClientSpec, ahead: bool = False) -> list[str]:
+    """The command line that runs a client's scenario file (a Node one always loads its client first)."""
     if client.language == "node":
         return ["node", f"--max-old-space-size={NODE_HEAP_MB}", str(NODE_DIR / "run.mjs"), str(NODE_DIR / client.script)]
-    return [sys.executable, "-m", client.script]
+    return [sys.executable, "-m", client.script, *([AHEAD] if ahead else [])]
 
 
 def env(client: ClientSpec) -> dict[str, str]:
@@ -80,10 +84,10 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (PYTHON_MEMORY_BYTES, PYTHON_MEMORY_BYTES))
 
 
-def start(client: ClientSpec) -> Process:
+def start(client: ClientSpec, ahead: bool = False) -> Process:
     """Start a client's scenario process; it waits for its config on stdin."""
     popen = subprocess.Popen(
-        command(client), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        command(client, ahead), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=env(client), start_new_session=True, cwd=str(NODE_DIR if client.language == "node" else Path.cwd()),
         preexec_fn=_limit_memory if client.language == "python" and sys.platform != "win32" else None,
     )
@@ -157,7 +161,7 @@ class Processes:
                 if self._closed or client.name in self._ahead:
                     continue
                 try:
-                    self._ahead[client.name] = p = _take_warm(client) or start(client)
+                    self._ahead[client.name] = p = _take_warm(client) or start(client, ahead=True)
                 except OSError:
                     continue  # the matrix starts it again and reports why it cannot run
                 self._all.append(p)

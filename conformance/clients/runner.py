@@ -91,15 +91,24 @@ def _skip(run: Run, scenario: Scenario) -> str | None:
     return None
 
 
+def answerable(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Scenario]:
+    """The scenarios the client is asked about: on replay, those its recording has a cell for (a recording made
+    before a cell existed has nothing to answer it with)."""
+    return [s for s in scenarios if not (run.replay and tape is not None and not tape.knows(cell_id(client.name, s.id)))]
+
+
+def runs_any(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> bool:
+    """Whether the client will run a scenario, not only say whether it offers those it is asked about."""
+    return any(_skip(run, s) is None for s in answerable(run, client, scenarios, tape))
+
+
 def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any,
                 procs: process.Processes) -> list[Cell]:
     version = client.version()
     missing = client.missing()
     if missing is not None:
         return [_cell(client, version, s, CellOutcome.UNTESTED, reason=missing) for s in scenarios]
-    # Replaying a recording made before a cell existed: nothing to answer it with, so the client is not asked.
-    recorded = [s for s in scenarios if not (run.replay and tape is not None
-                                             and not tape.knows(cell_id(client.name, s.id)))]
+    recorded = answerable(run, client, scenarios, tape)
     plan = [Planned(client, s, _skip(run, s)) for s in recorded]
     lines: dict[str, dict[str, Any]] = {}
     if plan:
