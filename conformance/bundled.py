@@ -96,7 +96,10 @@ def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str
 def _replay_here(argv: list[str]) -> int:
     """Replay the given recordings one after the other in this process: OUT FOLDER... -- EXTRA..."""
     from conformance import cli
+    from conformance.clients import process
 
+    # The recordings replay one after the other: each client's process serves them all instead of starting anew.
+    process.keep_warm()
     cut = argv.index("--") if "--" in argv else len(argv)
     out, folders, extra = Path(argv[0]), argv[1:cut], argv[cut + 1:]
     for folder in folders:

@@ -25,8 +25,11 @@ from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
 from conformance.registry import Check, all_checks, select
+from conformance.clients import process
+from conformance.clients.alongside import Alongside, after, lanes
 from conformance.clients.cells import Cell
-from conformance.clients.runner import run_matrix, selected
+from conformance.clients.registry import CLIENTS
+from conformance.clients.runner import runs_any, selected
 from conformance.render import badge, checklist, matrix
 from conformance.runner import execute, untested
 from conformance.scheduler import Scheduler
@@ -57,9 +60,27 @@ class _State:
         self.results: list[CheckResult] = []
         self.cells: list[Cell] = []
         self.clients = True
+        # The client matrix's processes, started when the checks no longer need an idle server, and the matrix
+        # itself when it runs beside the remaining checks.
+        self.procs = process.Processes()
+        self.alongside: Alongside | None = None
         self.started = results_mod.now()
         self.interrupted = False
         self._saved = 0.0
+
+    def start_clients(self) -> None:
+        """The alone checks are done: start the clients (their start-up, and their matrix if it may run beside)."""
+        if not self.clients or self.interrupted:
+            return
+        chosen = selected(self.selection)
+        # Only clients that will run a scenario: a recording older than the matrix asks none, and a client whose
+        # scenarios all lack their model only says which it offers (its start-up is cheap then).
+        self.procs.start_ahead(c for c in CLIENTS
+                               if runs_any(self.run, c, [s for client, s in chosen if client is c], self.tape))
+        at_once = lanes(self.run, self.concurrency)
+        if chosen and at_once is not None:
+            self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)
+            self.alongside.start()
 
     def cassette(self, check_id: str) -> AbstractContextManager[None]:
         """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
@@ -278,7 +299,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
     # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
     checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
-    state.scheduler = Scheduler(checks, state.run_check, state.concurrency)
+    state.scheduler = Scheduler(checks, state.run_check, state.concurrency, together=state.start_clients)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -359,9 +380,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is None:
         return
-    if state.clients and not state.interrupted and exitstatus != pytest.ExitCode.INTERRUPTED:
-        # After every check: the clients' requests never compete with a check's timing.
-        state.cells = run_matrix(state.run, state.selection, state.tape)
+    try:
+        if state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
+            if state.alongside is not None:
+                state.alongside.stop()
+        elif state.alongside is not None:
+            state.cells = state.alongside.cells()
+        elif state.clients:
+            # After every check: the clients' requests never compete with a check's timing.
+            state.cells = after(state.run, state.selection, state.tape, state.concurrency, state.procs)
+    finally:
+        state.procs.close()
     if state.scheduler is not None:
         state.scheduler.stop()
         state.run.limits.halt("the run ended before this check finished")

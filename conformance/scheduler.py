@@ -23,9 +23,12 @@ MAX_THREADS = 32
 class Scheduler:
     """Owns the worker threads of one run."""
 
-    def __init__(self, checks: Sequence[Check], work: Callable[[Check], CheckResult], concurrency: int) -> None:
+    def __init__(self, checks: Sequence[Check], work: Callable[[Check], CheckResult], concurrency: int,
+                 together: Callable[[], None] | None = None) -> None:
         self._checks = list(checks)
         self._work = work
+        # Called once the alone checks are done: what may start then without disturbing an idle server's timing.
+        self._together = together
         # Threads, not requests in flight (Run.in_flight bounds those): checks that wait for a shared
         # request would otherwise leave the server idle.
         self._threads = min(THREADS_PER_SLOT * max(1, concurrency), MAX_THREADS)
@@ -55,9 +58,13 @@ class Scheduler:
         together = sorted((c for c in self._checks if not c.spec.alone), key=lambda c: not c.spec.many_requests)
         for c in alone:
             self._run(c)
-        with ThreadPoolExecutor(self._threads, thread_name_prefix="conformance-check") as pool:
-            for c in together:
-                pool.submit(self._run, c)
+        try:
+            if self._together is not None:
+                self._together()
+        finally:  # whatever went wrong there, the checks still run
+            with ThreadPoolExecutor(self._threads, thread_name_prefix="conformance-check") as pool:
+                for c in together:
+                    pool.submit(self._run, c)
 
     def _run(self, check: Check) -> None:
         fut = self._results[check.spec.id]

@@ -141,3 +141,22 @@ def test_the_official_responses_stream_helpers_break_on_events_without_indexes()
     broken = {k for k, c in cells.items() if c.outcome is CellOutcome.BREAKS}
     assert broken == {k for k in cells if k.endswith("responses.stream")}
     assert all(c.outcome is CellOutcome.WORKS for k, c in cells.items() if k.endswith("responses.create"))
+
+
+def test_a_client_kept_warm_serves_the_next_run_with_the_same_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.clients import process
+
+    monkeypatch.setattr(process, "_KEEP", [False])
+    monkeypatch.setattr(process, "_WARM", {})
+    started: list[int] = []
+    real = process.start
+    monkeypatch.setattr(process, "start", lambda client: started.append(1) or real(client))
+    process.keep_warm()
+    try:
+        first = matrix((), "client.openai-python.chat.*")
+        second = matrix((), "client.openai-python.chat.*")
+    finally:
+        process._kill_warm()
+    assert len(started) == 1  # the second run's config went to the process the first run started
+    assert {k: (c.outcome, c.reason) for k, c in first.items()} == {k: (c.outcome, c.reason) for k, c in second.items()}
+    assert all(c.outcome is CellOutcome.WORKS for c in first.values())

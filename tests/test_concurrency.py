@@ -112,6 +112,10 @@ def _comparable(doc: dict) -> dict:
              "requests": [_steady(json.dumps(e["request"], sort_keys=True)) for e in c["evidence"]]}
             for c in doc["checks"]
         ],
+        # The client matrix runs after the checks at concurrency 1 and beside them above: the same cells (the
+        # values differ: the fake's text depends on the order it is asked in).
+        "clients": [(c["id"], c["outcome"], _steady(c.get("reason") or ""))
+                    for c in doc.get("clients", [])],
     }
 
 
@@ -147,3 +151,47 @@ def test_concurrency_comes_from_the_command_line_then_the_target_file(tmp_path: 
     f.write_text('[target]\nbase_url = "http://127.0.0.1:1/v1"\nmodel = "m"\nconcurrency = 0\n')
     with pytest.raises(ConfigError, match="concurrency"):
         concurrency(None, str(f), replay=False)
+
+
+def test_the_matrix_runs_beside_the_checks_on_slots_of_its_own_unless_it_cannot() -> None:
+    from conformance.clients.alongside import after_checks, lanes
+    from conformance.clients.registry import CLIENTS
+    from conformance.context import Run
+    from conformance.limits import Budget, Limits
+
+    def run(replay: bool = False, budget: Budget = Budget()) -> Run:
+        return Run(target=None, client=None, replay=replay, limits=Limits(budget))  # type: ignore[arg-type]
+
+    assert lanes(run(), 1) is None  # one slot: the checks' own, so the clients wait for the checks to end
+    assert lanes(run(), 4) == 2 and lanes(run(), 32) == len(CLIENTS)  # half the slots, a client each
+    assert lanes(run(replay=True), 1) == len(CLIENTS)  # a recording answers at once
+    assert lanes(run(budget=Budget(max_requests=50)), 8) is None  # the checks have the budget's first claim
+    # After the checks: as many clients as slots, every client on replay, one after the other under a budget.
+    assert after_checks(run(), 4) == 4 and after_checks(run(replay=True), 1) == len(CLIENTS)
+    assert after_checks(run(budget=Budget(max_tokens=900)), 8) == 1
+
+
+def test_live_the_matrix_runs_its_alone_scenarios_last_one_client_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.clients import alongside
+    from conformance.clients.cells import Cell, CellOutcome
+    from conformance.clients.scenarios import SCENARIOS
+    from conformance.context import Run
+    from conformance.limits import Limits
+
+    calls: list[tuple[int, list[str]]] = []
+
+    def fake_matrix(run, only, tape, at_once, procs, slots=None, part=None):  # type: ignore[no-untyped-def]
+        ids = [s.id for s in SCENARIOS if part is None or part(s)]
+        calls.append((at_once, ids))
+        return [Cell("openai-python", "openai-python", "1", i, "chat", CellOutcome.WORKS) for i in ids]
+
+    monkeypatch.setattr(alongside, "run_matrix", fake_matrix)
+    live = Run(target=None, client=None, limits=Limits())  # type: ignore[arg-type]
+    cells = alongside.after(live, "client.openai-python.*", None, 4, None)  # type: ignore[arg-type]
+    alone = [s.id for s in SCENARIOS if s.alone]
+    assert alone == ["chat.stream-n2"]
+    assert calls == [(4, [s.id for s in SCENARIOS if not s.alone]), (1, alone)]
+    assert [c.scenario for c in cells] == [s.id for s in SCENARIOS]  # the matrix's order, whatever ran first
+    calls.clear()
+    alongside.after(Run(target=None, client=None, replay=True, limits=Limits()), None, None, 1, None)  # type: ignore[arg-type]
+    assert calls == [(len(alongside.CLIENTS), [s.id for s in SCENARIOS])]  # replay: one part, every client at once

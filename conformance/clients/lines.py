@@ -1,11 +1,12 @@
 """The Python side of the clients' protocol: run a scenario module's scenarios, print one JSON line each.
 
-The same protocol as conformance/clients/node/run.mjs: the config comes on stdin as
+The same protocol as conformance/clients/node/run.mjs: each config comes on stdin as one line,
 {client, model, embedding_model, speech_model, api_key, timeout_s, scenarios: [{id, base_url, skip?}]}.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
@@ -62,9 +63,18 @@ def where(exc: BaseException, package: str) -> str | None:
 
 
 def main(client: str, package: str, scenarios: Mapping[str, Scenario], not_offered: Mapping[str, str]) -> None:
-    """Read the config from stdin, run each scenario, print one line per scenario."""
-    config = json.loads(sys.stdin.read())
+    """Read configs from stdin, one a line, until it ends; run each config's scenarios, print one line per scenario."""
+    if "--ahead" in sys.argv[1:]:
+        # Started ahead of the matrix: import the client while the checks run, not once the config has come.
+        importlib.import_module(package)
     version = metadata.version(package)
+    for raw in sys.stdin:  # one config a run: a process kept warm serves the next run's config too
+        if raw.strip():
+            _run(json.loads(raw), client, package, version, scenarios, not_offered)
+
+
+def _run(config: dict[str, Any], client: str, package: str, version: str, scenarios: Mapping[str, Scenario],
+         not_offered: Mapping[str, str]) -> None:
     for item in config["scenarios"]:
         sid = item["id"]
         base = {"client": config.get("client", client), "version": version, "scenario": sid}

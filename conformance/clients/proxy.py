@@ -41,8 +41,10 @@ class Traffic:
 class Proxy:
     """A threaded HTTP server on 127.0.0.1 forwarding each cell's requests to the target through the run."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, slots: threading.Semaphore | None = None) -> None:
         self.run = run
+        # The request slots the clients take: the run's own, or those set aside for a matrix run beside the checks.
+        self.slots = slots if slots is not None else run.in_flight
         self._traffic: dict[str, Traffic] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -77,7 +79,7 @@ class Proxy:
         stream = _asks_stream(body, headers)
         kind = f"client {'streamed ' if stream else ''}{method} {urlsplit(path).path}"
         client = self.run.client
-        with scope.within(cell_id), self.run.in_flight:
+        with scope.within(cell_id), self.slots:
             return send_within(self.run.limits, client, kind, lambda: client.send(
                 method, path, content=body or None, headers=headers, stream=stream))
 

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import queue
-import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from conformance import bounds
+from conformance.clients import process
 from conformance.clients.cells import Cell, CellOutcome, cell_id
 from conformance.clients.proxy import Proxy, Traffic
-from conformance.clients.registry import CLIENTS, NODE_DIR, ClientSpec
+from conformance.clients.registry import CLIENTS, ClientSpec
 from conformance.clients.scenarios import BY_ID, SCENARIOS, Scenario
 from conformance.context import Run
 
 # The key the clients are given: the proxy adds the target's own, so a client never holds it.
 PROXY_KEY = "oai-conformance-proxy"
-NODE_HEAP_MB = 512
-PYTHON_MEMORY_BYTES = 2 * 1024**3
 STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 # One scenario may send a few requests (a tool loop, a retry of the client's own): each gets the run's --timeout.
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
-MAX_LINE = 1024 * 1024
 OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
            "speech_model": "no speech model given (--speech-model)"}
 
@@ -62,18 +56,29 @@ def selected(only: str | None) -> list[tuple[ClientSpec, Scenario]]:
                    for p in pats)]
 
 
-def run_matrix(run: Run, only: str | None = None, tape: Any = None) -> list[Cell]:
-    """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer)."""
-    chosen = selected(only)
+def run_matrix(run: Run, only: str | None = None, tape: Any = None, at_once: int = 1,
+               procs: process.Processes | None = None, slots: threading.Semaphore | None = None,
+               part: Callable[[Scenario], bool] | None = None) -> list[Cell]:
+    """Every selected cell, in the order of CLIENTS and SCENARIOS (tape: the run's recorder or replayer).
+
+    at_once: clients run side by side (each sends one request at a time); slots: the request slots the clients'
+    requests take (the run's own by default); procs: the run's client processes, some perhaps started ahead;
+    part: only the scenarios it accepts.
+    """
+    chosen = [(c, s) for c, s in selected(only) if part is None or part(s)]
     if not chosen:
         return []
-    out: list[Cell] = []
-    with Proxy(run) as proxy:
-        for client in CLIENTS:
-            mine = [s for c, s in chosen if c is client]
-            if mine:
-                out.extend(_run_client(run, proxy, client, mine, tape))
-    return out
+    jobs = [(client, mine) for client in CLIENTS if (mine := [s for c, s in chosen if c is client])]
+    own = procs is None
+    procs = procs or process.Processes()
+    try:
+        with Proxy(run, slots) as proxy, ThreadPoolExecutor(max(1, min(at_once, len(jobs))),
+                                                            thread_name_prefix="conformance-client") as pool:
+            done = [pool.submit(_run_client, run, proxy, client, mine, tape, procs) for client, mine in jobs]
+            return [cell for d in done for cell in d.result()]
+    finally:
+        if own:
+            procs.close()
 
 
 NOT_RECORDED = "not in the recording: the cell is newer than the recording; re-record this target"
@@ -86,19 +91,29 @@ def _skip(run: Run, scenario: Scenario) -> str | None:
     return None
 
 
-def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Cell]:
+def answerable(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Scenario]:
+    """The scenarios the client is asked about: on replay, those its recording has a cell for (a recording made
+    before a cell existed has nothing to answer it with)."""
+    return [s for s in scenarios if not (run.replay and tape is not None and not tape.knows(cell_id(client.name, s.id)))]
+
+
+def runs_any(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> bool:
+    """Whether the client will run a scenario, not only say whether it offers those it is asked about."""
+    return any(_skip(run, s) is None for s in answerable(run, client, scenarios, tape))
+
+
+def _run_client(run: Run, proxy: Proxy, client: ClientSpec, scenarios: list[Scenario], tape: Any,
+                procs: process.Processes) -> list[Cell]:
     version = client.version()
     missing = client.missing()
     if missing is not None:
         return [_cell(client, version, s, CellOutcome.UNTESTED, reason=missing) for s in scenarios]
-    # Replaying a recording made before a cell existed: nothing to answer it with, so the client is not asked.
-    recorded = [s for s in scenarios if not (run.replay and tape is not None
-                                             and not tape.knows(cell_id(client.name, s.id)))]
+    recorded = answerable(run, client, scenarios, tape)
     plan = [Planned(client, s, _skip(run, s)) for s in recorded]
     lines: dict[str, dict[str, Any]] = {}
     if plan:
         with _cassettes(tape, [p.id for p in plan] if not run.replay else []):
-            lines = _lines(run, proxy, client, plan)
+            lines = _lines(run, proxy, client, plan, procs)
     by_id = {p.scenario.id: p for p in plan}
     origin = proxy.url("").rstrip("/")
     return [_judge(client, version, by_id[s.id], _stable(lines.get(s.id), origin), proxy.traffic(by_id[s.id].id))
@@ -116,29 +131,8 @@ def _cassettes(tape: Any, ids: list[str]) -> Iterator[None]:
         yield
 
 
-def _command(client: ClientSpec) -> list[str]:
-    if client.language == "node":
-        return ["node", f"--max-old-space-size={NODE_HEAP_MB}", str(NODE_DIR / "run.mjs"), str(NODE_DIR / client.script)]
-    return [sys.executable, "-m", client.script]
-
-
-def _env(client: ClientSpec) -> dict[str, str]:
-    """A clean environment: no key, no proxy settings (the clients talk to 127.0.0.1 only)."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")}
-    env["NO_PROXY"] = env["no_proxy"] = "*"
-    if client.language == "python":
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
-
-
-def _limit_memory() -> None:  # pragma: no cover - runs in the child before exec
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (PYTHON_MEMORY_BYTES, PYTHON_MEMORY_BYTES))
-
-
-def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> dict[str, dict[str, Any]]:
+def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
+           procs: process.Processes) -> dict[str, dict[str, Any]]:
     """Run the client's scenarios; a client silent past the deadline is killed and the rest run in a new process."""
     got: dict[str, dict[str, Any]] = {}
     todo = list(plan)
@@ -151,39 +145,33 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],
         }
-        proc = subprocess.Popen(
-            _command(client), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_env(client), start_new_session=True, cwd=str(NODE_DIR if client.language == "node" else Path.cwd()),
-            preexec_fn=_limit_memory if client.language == "python" and sys.platform != "win32" else None,
-        )
-        err: list[bytes] = []
-        read: queue.Queue[bytes | None] = queue.Queue()
-        threading.Thread(target=_pump, args=(proc.stdout, read), daemon=True).start()
-        threading.Thread(target=_tail, args=(proc.stderr, err), daemon=True).start()
+        proc = procs.get(client)
         try:
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps(config).encode())
-            proc.stdin.close()
+            assert proc.popen.stdin is not None
+            # One config a line; stdin stays open, so the process may take another (Processes.release).
+            proc.popen.stdin.write(json.dumps(config).encode() + b"\n")
+            proc.popen.stdin.flush()
         except OSError:
             pass
         wait = STARTUP_S + per_scenario
         started = time.monotonic()
+        answered = False  # every scenario of this config answered: the process may serve another run
         while todo:
             try:
                 # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
-                raw = read.get(timeout=max(0.0, started + wait - time.monotonic()))
+                raw = proc.lines.get(timeout=max(0.0, started + wait - time.monotonic()))
             except queue.Empty:
-                _kill(proc)
+                proc.kill()
                 current = todo.pop(0)
                 got[current.scenario.id] = {"outcome": "error", "reason": (
                     f"not judged: the client did not finish this scenario within {wait:g} s and was killed")}
                 break
             if raw is None:  # the process ended
-                proc.wait()
-                tail = b"".join(err).decode("utf-8", "replace").strip()[-600:]
+                proc.popen.wait()
+                tail = proc.tail()
                 for p in todo:
                     got[p.scenario.id] = {"outcome": "error", "reason": (
-                        f"not judged: the client process exited with {proc.returncode} before this scenario"
+                        f"not judged: the client process exited with {proc.popen.returncode} before this scenario"
                         + (f": {tail}" if tail else ""))}
                 todo = []
                 break
@@ -196,32 +184,12 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned]) -> d
             got[sid] = line
             todo = [p for p in todo if p.scenario.id != sid]
             wait = per_scenario
-        _kill(proc)
-    return got
-
-
-def _pump(stream: Any, out: queue.Queue[bytes | None]) -> None:
-    for raw in iter(lambda: stream.readline(MAX_LINE), b""):
-        out.put(raw)
-    out.put(None)
-
-
-def _tail(stream: Any, out: list[bytes]) -> None:
-    for raw in iter(lambda: stream.read(4096), b""):
-        out.append(raw)
-        del out[:-4]
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            answered = not todo
+        if answered:
+            procs.release(client, proc)
+        else:
             proc.kill()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
+    return got
 
 
 # What a client's message says for the proxy's address: the port changes every run, the cells must not.

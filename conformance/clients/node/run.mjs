@@ -1,6 +1,6 @@
 // Runs one client's scenarios and prints one JSON line per scenario (the protocol of conformance/clients/runner.py).
 //
-//   node run.mjs SCENARIO_FILE < config.json
+//   node run.mjs SCENARIO_FILE < configs (one JSON config a line)
 //
 // config: {client, model, embedding_model, speech_model, api_key, scenarios: [{id, base_url, skip?}], timeout_s}
 // A scenario file exports `client` (the npm package whose version is reported), `scenarios` (id -> async
@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { createInterface } from "node:readline";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -49,10 +50,17 @@ function line(obj) {
 
 async function main() {
   const file = path.resolve(process.argv[2]);
-  const config = JSON.parse(readFileSync(0, "utf8"));
+  // The client first, the config after: a process started ahead of the matrix loads its client while the checks run.
   const mod = await import(pathToFileURL(file).href);
+  const ver = version(mod.client);
+  // One config a line, until stdin ends: a process kept warm serves the next run's config too.
+  for await (const raw of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (raw.trim()) await run(mod, ver, JSON.parse(raw));
+  }
+}
+
+async function run(mod, ver, config) {
   const pkg = mod.client;
-  const ver = version(pkg);
   for (const { id, base_url, skip } of config.scenarios) {
     const base = { client: config.client, version: ver, scenario: id };
     const fn = mod.scenarios[id];
