@@ -57,6 +57,8 @@ ONE_CLIENT = {
     "stream.n_choice_1_first": ("client.*.chat.stream-n2", {"client.openai-python.chat.stream-n2"}),
     "stream.no_role_first": ("client.*.chat.stream-helper", {"client.openai-node.chat.stream-helper"}),
     "chat.function_call_null": ("client.*.chat.create", {"client.modelfusion.chat.create"}),
+    # ModelFusion's streamText waits for [DONE] for ever (transformers serve's streams end without it).
+    "stream.no_done": ("client.*.chat.stream", {"client.modelfusion.chat.stream"}),
 }
 
 
@@ -122,6 +124,20 @@ def test_a_hanging_client_is_killed_at_the_deadline(monkeypatch: pytest.MonkeyPa
     assert first.outcome is CellOutcome.ERROR and "killed" in (first.reason or "")
     # The rest run in a new process: it prints forever and never finishes, and is killed at its deadline too.
     assert second.outcome is CellOutcome.ERROR and "killed" in (second.reason or "")
+
+
+def test_a_client_left_waiting_after_the_whole_answer_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = registry.python("waits", "waits", "tests.client_waits", "openai")
+    monkeypatch.setattr(runner, "CLIENTS", (waits,))
+    monkeypatch.setattr(runner, "STUCK_S", 1.0)
+    cells = matrix((), "client.waits.chat.create,client.waits.chat.stream,client.waits.chat.tools")
+    stuck, gone, fine = (cells[f"client.waits.chat.{s}"] for s in ("create", "stream", "tools"))
+    # The answer reached it whole and it neither returned nor asked again: the server's answer left it waiting.
+    assert stuck.outcome is CellOutcome.BREAKS and "neither returned nor sent another request" in (stuck.reason or "")
+    assert stuck.evidence and stuck.evidence[0].status == 200
+    assert gone.outcome is CellOutcome.BREAKS and "process ended (exit 0)" in (gone.reason or "")
+    # The rest run in a new process and are judged as usual.
+    assert fine.outcome is CellOutcome.WORKS, fine.reason
 
 
 def test_audio_is_judged_by_its_bytes() -> None:

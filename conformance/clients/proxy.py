@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +37,9 @@ class Traffic:
     exchanges: list[Exchange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    # When the last answer was written to the client whole (monotonic seconds); None before the first.
+    answered_at: float | None = None
 
 
 class Proxy:
@@ -73,6 +77,23 @@ class Proxy:
         """What the cell sent so far."""
         with self._lock:
             return self._traffic.setdefault(cell_id, Traffic())
+
+    def idle_since(self, cell_id: str) -> float | None:
+        """When the cell's last answer was delivered, if one was and no request of the cell is in flight."""
+        with self._lock:
+            t = self._traffic.get(cell_id)
+            return None if t is None or t.in_flight else t.answered_at
+
+    def begin(self, traffic: Traffic) -> None:
+        """A request of the cell arrived."""
+        with self._lock:
+            traffic.in_flight += 1
+
+    def end(self, traffic: Traffic) -> None:
+        """The answer to one request of the cell was written to it."""
+        with self._lock:
+            traffic.in_flight -= 1
+            traffic.answered_at = time.monotonic()
 
     def forward(self, cell_id: str, method: str, path: str, body: bytes, headers: dict[str, str]) -> Exchange:
         """Send one request of a cell to the target (or take it from the recording), in the cell's scope."""
@@ -123,8 +144,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         cell_id, _, rest = self.path.lstrip("/").partition("/")
-        path = "/" + rest
         traffic = self.owner.traffic(cell_id)
+        self.owner.begin(traffic)
+        try:
+            self._serve(cell_id, "/" + rest, traffic)
+        finally:
+            self.owner.end(traffic)  # the answer, whatever it was, is with the client now
+
+    def _serve(self, cell_id: str, path: str, traffic: Traffic) -> None:
         try:
             body = self._body()
         except ValueError as exc:

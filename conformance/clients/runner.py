@@ -27,6 +27,10 @@ STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 # One scenario may send a few requests (a tool loop, a retry of the client's own): each gets the run's --timeout.
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
+# A client that has had every answer whole (the proxy sends each at once) and for this long neither returns nor
+# asks again is waiting for something the server never sent: ModelFusion's streamText waits for data: [DONE].
+STUCK_S = 10.0
+POLL_S = 0.5
 OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
            "speech_model": "no speech model given (--speech-model)"}
 
@@ -157,18 +161,34 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
         started = time.monotonic()
         answered = False  # every scenario of this config answered: the process may serve another run
         while todo:
+            # Scenarios run in order: the first not yet answered is the one the client is in.
+            current = todo[0]
             try:
-                # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
-                raw = proc.lines.get(timeout=max(0.0, started + wait - time.monotonic()))
+                raw = _next_line(proc, proxy, current.id, started + wait)
+            except _Stuck as stuck:
+                proc.kill()
+                todo.pop(0)
+                got[current.scenario.id] = {"outcome": "breaks", "reason": (
+                    f"{client.label} never finished: every answer of the server had reached it whole, and for "
+                    f"{stuck.idle_s:.0f} s it neither returned nor sent another request (killed)")}
+                break
             except queue.Empty:
                 proc.kill()
-                current = todo.pop(0)
+                todo.pop(0)
                 got[current.scenario.id] = {"outcome": "error", "reason": (
                     f"not judged: the client did not finish this scenario within {wait:g} s and was killed")}
                 break
             if raw is None:  # the process ended
                 proc.popen.wait()
                 tail = proc.tail()
+                if proxy.idle_since(current.id) is not None:
+                    # Node exits 0 when nothing is left to wait for but a promise that never settles: the client
+                    # had the whole answer and was waiting for something the answer never sent.
+                    todo.pop(0)
+                    got[current.scenario.id] = {"outcome": "breaks", "reason": (
+                        f"{client.label} never finished: its process ended (exit {proc.popen.returncode}) after every "
+                        "answer of the server had reached it whole, without a result" + (f": {tail}" if tail else ""))}
+                    break  # the rest in a new process
                 for p in todo:
                     got[p.scenario.id] = {"outcome": "error", "reason": (
                         f"not judged: the client process exited with {proc.popen.returncode} before this scenario"
@@ -190,6 +210,30 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
         else:
             proc.kill()
     return got
+
+
+class _Stuck(Exception):
+    """The client has had every answer whole and does nothing more."""
+
+    def __init__(self, idle_s: float) -> None:
+        super().__init__(idle_s)
+        self.idle_s = idle_s
+
+
+def _next_line(proc: process.Process, proxy: Proxy, cell: str, deadline: float) -> bytes | None:
+    """The client's next stdout line (None: it exited); queue.Empty past the deadline, _Stuck when it hangs."""
+    # A deadline, not a silence limit: a client chattering on stdout is cut all the same.
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise queue.Empty
+        try:
+            return proc.lines.get(timeout=min(left, POLL_S))
+        except queue.Empty:
+            pass
+        idle = proxy.idle_since(cell)
+        if idle is not None and time.monotonic() - idle >= STUCK_S:
+            raise _Stuck(time.monotonic() - idle)
 
 
 # What a client's message says for the proxy's address: the port changes every run, the cells must not.
