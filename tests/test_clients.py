@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 
@@ -176,3 +177,18 @@ def test_a_client_kept_warm_serves_the_next_run_with_the_same_cells(monkeypatch:
     assert len(started) == 1  # the second run's config went to the process the first run started
     assert {k: (c.outcome, c.reason) for k, c in first.items()} == {k: (c.outcome, c.reason) for k, c in second.items()}
     assert all(c.outcome is CellOutcome.WORKS for c in first.values())
+
+
+@needs_node
+def test_a_client_left_with_nothing_to_wait_for_ends_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    stall = registry.node("stall", "stall", str(Path(__file__).with_name("client_stalls.mjs")), "openai")
+    monkeypatch.setattr(runner, "CLIENTS", (stall,))
+    monkeypatch.setattr(runner, "STARTUP_S", 20.0)  # the process ends at once; a deadline would take longer
+    start = time.monotonic()
+    cells = matrix((), "client.stall.chat.create,client.stall.chat.stream")
+    assert time.monotonic() - start < 15
+    for cid in ("client.stall.chat.create", "client.stall.chat.stream"):
+        assert cells[cid].outcome is CellOutcome.ERROR
+        assert "exited with 0 before this scenario" in (cells[cid].reason or "")

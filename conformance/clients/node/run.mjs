@@ -55,7 +55,12 @@ async function main() {
   const ver = version(mod.client);
   // One config a line, until stdin ends: a process kept warm serves the next run's config too.
   for await (const raw of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
-    if (raw.trim()) await run(mod, ver, JSON.parse(raw));
+    if (!raw.trim()) continue;
+    // While a config runs, stdin alone does not keep the process alive: a client that leaves a promise unsettled
+    // with nothing left to wait for ends the process (exit 0), as it does with no more input to read.
+    process.stdin.unref?.();
+    await run(mod, ver, JSON.parse(raw));
+    process.stdin.ref?.();
   }
 }
 
