@@ -21,6 +21,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Obeys a prompt that asks for JSON, answers a poem prompt in prose: only the probe can tell.
     "json.object_not_enforced": {"json.object.enforced": "ignored"},
     "json.schema_ignored": {"json.schema.conforms": "fail"},
+    "json.schema_cut_off_schema": {"json.schema.conforms": "fail"},
     "json.response_format_ignored": {"json.object.parses": "ignored", "json.object.enforced": "ignored",
                                      "json.schema.conforms": "ignored"},
     "json.invalid_format_accepted": {"json.object.invalid_type": "fail"},

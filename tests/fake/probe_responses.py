@@ -110,6 +110,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "responses.top_p_ignored": ({}, lambda api: len({_text(api, temperature=1.5, top_p=0.01) for _ in range(3)})),
     "responses.text_format_ignored": ({}, _json(type="json_object")),
     "responses.json_schema_as_object": ({}, _json(type="json_schema", name="n", schema=_SCHEMA, strict=True)),
+    "responses.json_schema_cut_off_schema": ({}, _json(type="json_schema", name="n", schema=_SCHEMA, strict=True)),
     "responses.tools_ignored": ({}, _forced),
     "responses.call_output_rejected": ({}, _call_output),
     "responses.call_output_dropped": ({}, _call_output),

@@ -187,6 +187,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
         messages=[{"role": "user", "content": "Write a short poem about the sea."}],
         response_format={"type": "json_object"}))),
     "json.schema_ignored": ({}, _schema_valid),
+    "json.schema_cut_off_schema": ({}, lambda api: api.body(response_format=_SCHEMA_FORMAT)["choices"][0]["finish_reason"]),
     "json.invalid_format_accepted": ({}, _status(response_format={"type": "bogus"})),
     "json.schema_rejected": ({}, _status(response_format=_SCHEMA_FORMAT)),
     # tools

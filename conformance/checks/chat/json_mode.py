@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks._shared.json_prefix import prefix_breaks
 from conformance.context import CheckContext
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip
@@ -40,14 +41,21 @@ SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "stric
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?```\s*$", re.DOTALL)
 
 
-def decode(body: dict[str, Any], what: str) -> Any:
-    """The JSON value of the content; fences fail, prose is 'ignored', a max_tokens cut skips."""
+def decode(body: dict[str, Any], what: str, schema: dict[str, Any] | None = None) -> Any:
+    """The JSON value of the content; fences fail, prose is 'ignored'.
+
+    A max_tokens cut skips, unless its written part already breaks the schema: no continuation can repair that.
+    """
     text = _shape.text(body)
     try:
         return json.loads(text)
     except ValueError:
         pass
     if _shape.finish_reason(body) == "length":
+        broken = prefix_breaks(text, schema) if schema is not None else []
+        if broken:
+            raise Fail(f"{what}: the answer was cut by max_tokens, but what it wrote already breaks the schema: "
+                       f"{'; '.join(broken[:3])}: {text[:120]!r}")
         raise Skip(f"{what}: the JSON was cut by max_tokens (finish_reason 'length'), nothing to judge: {text[:120]!r}")
     fenced = _FENCE.match(text)
     if fenced:
@@ -106,7 +114,7 @@ def invalid_type(ctx: CheckContext) -> str:
        behavior="response_format json_schema (strict) gives content valid against the schema")
 def schema_conforms(ctx: CheckContext) -> str:
     ex = ctx.chat(messages=SCHEMA_PROMPT, max_tokens=MAX_TOKENS, response_format=SCHEMA_FORMAT)
-    value = decode(ctx.expect_ok(ex, "response_format json_schema"), "response_format json_schema")
+    value = decode(ctx.expect_ok(ex, "response_format json_schema"), "response_format json_schema", SCHEMA)
     errors = [f"{e.json_path}: {e.message}" for e in Draft202012Validator(SCHEMA).iter_errors(value)]
     if errors:
         # Valid JSON that breaks the schema is worse than a rejection: clients trust it and crash later.

@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from conformance import catalog
+from conformance.checks._shared.json_prefix import prefix_breaks
 from conformance.checks.responses import shape
 from conformance.context import CheckContext
 from conformance.registry import check
@@ -32,8 +33,11 @@ SCHEMA_PROMPT = "Describe Ann, aged 30, whose favourite color is red and who is 
 SCHEMA_FORMAT = {"format": {"type": "json_schema", "name": "person", "strict": True, "schema": SCHEMA}}
 
 
-def decode(ctx: CheckContext, what: str, **fields: Any) -> Any:
-    """The JSON value of the output text; a cut answer skips, one the format did not change is 'ignored'."""
+def decode(ctx: CheckContext, what: str, schema: dict[str, Any] | None = None, **fields: Any) -> Any:
+    """The JSON value of the output text; one the format did not change is 'ignored'.
+
+    A cut answer skips, unless its written part already breaks the schema: no continuation can repair that.
+    """
     resp = shape.answer(ctx, what, max_output_tokens=MAX_OUTPUT, **fields)
     text = shape.text(resp)
     try:
@@ -42,6 +46,10 @@ def decode(ctx: CheckContext, what: str, **fields: Any) -> Any:
         pass
     if resp.get("status") == "incomplete" or (text.lstrip()[:1] in ("{", "[")
                                               and shape.usage(resp)["output_tokens"] >= MAX_OUTPUT):
+        broken = prefix_breaks(text, schema) if schema is not None else []
+        if broken:
+            raise Fail(f"{what}: the answer was cut by max_output_tokens, but what it wrote already breaks the "
+                       f"schema: {'; '.join(broken[:3])}: {text[:120]!r}")
         raise Skip(f"{what}: the JSON was cut by max_output_tokens, nothing to judge: {text[:120]!r}")
     # Not JSON: the same request without the format tells a format ignored from one applied wrongly.
     without = {k: v for k, v in fields.items() if k != "text"}
@@ -66,7 +74,7 @@ def json_object(ctx: CheckContext) -> str:
        behavior="text.format json_schema (strict) gives output text valid against the schema")
 def json_schema(ctx: CheckContext) -> str:
     what = "text.format json_schema"
-    value = decode(ctx, what, input=SCHEMA_PROMPT, text=SCHEMA_FORMAT)
+    value = decode(ctx, what, SCHEMA, input=SCHEMA_PROMPT, text=SCHEMA_FORMAT)
     errors = [f"{e.json_path}: {e.message}" for e in Draft202012Validator(SCHEMA).iter_errors(value)]
     if errors:
         raise Fail(f"output {json.dumps(value)[:120]} does not match the schema: {'; '.join(errors[:3])}")

@@ -35,6 +35,18 @@ def _schema_ignored(comps: Comps, req: ChatRequest) -> Comps:
     return _retext(comps, lambda t: '{"response":"the fake ignored your schema"}')
 
 
+# What llama-server's /v1/responses wrote with a strict schema before max_output_tokens cut it: keys of its own.
+CUT_OFF_SCHEMA = '{"name": "Ann", "age": 30, "gender": "female", "occupation": "artist", "family": {"name": "Le'
+
+
+@deviation("json.schema_cut_off_schema", "json_schema gets a JSON object with keys outside the schema, cut by "
+           "max_tokens before it closes", on="outputs")
+def _schema_cut_off_schema(comps: Comps, req: ChatRequest) -> Comps:
+    if req.json_type != "json_schema":
+        return comps
+    return tuple(replace(c.with_text(CUT_OFF_SCHEMA), finish_reason="length") for c in comps)
+
+
 @deviation("json.response_format_ignored", "response_format has no effect: plain text answers", on="request")
 def _format_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, response_format=None)

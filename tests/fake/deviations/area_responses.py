@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.fake.deviations.area_json import CUT_OFF_SCHEMA
 from tests.fake.errors import ACCEPT, ApiError, Halt, invalid
 from tests.fake.registry import deviation
 from tests.fake import responses_render
@@ -99,6 +100,19 @@ def _format_ignored(body: Body) -> Body:
 def _schema_as_object(body: Body) -> Body:
     fmt = (body.get("text") or {}).get("format") or {}
     return {**body, "text": {"format": {"type": "json_object"}}} if fmt.get("type") == "json_schema" else body
+
+
+@deviation("responses.json_schema_cut_off_schema", "text.format json_schema gets JSON with keys outside the schema, "
+           "cut by max_output_tokens and still 'completed' (as llama-server answers)", on="responses_body")
+def _schema_cut_off_schema(resp: Body, body: Body) -> Body:
+    fmt = (body.get("text") or {}).get("format") or {}
+    if fmt.get("type") != "json_schema":
+        return resp
+    limit = body.get("max_output_tokens") or 16
+    output = [{**i, "content": [{**p, "text": CUT_OFF_SCHEMA} for p in i["content"]]} if i.get("type") == "message"
+              else i for i in resp["output"]]
+    usage = {**resp["usage"], "output_tokens": limit, "total_tokens": resp["usage"]["input_tokens"] + limit}
+    return {**resp, "output": output, "usage": usage}
 
 
 # --- function tools -------------------------------------------------------------------------------------
