@@ -7,11 +7,14 @@ from typing import Any
 import pytest
 
 from conformance.checks.http.errors import envelope_problems
+from conformance.model import Target
 from conformance.context import CheckContext, Run
 from conformance.http import REDACTED, Client
 from conformance.model import Exchange
 from conformance.registry import all_checks
+from conformance.runner import execute
 from tests.fake import FakeServer
+from tests.fake.endpoints.audio import SPEECH_MODEL
 from tests.helpers import not_passed, outcomes, run_checks, target_for
 
 # Ids holding `/` and `:` have their own self-test (test_checks_models_encoded.py): the default fake lists none.
@@ -140,3 +143,18 @@ def test_missing_param_and_code_keys_are_a_deviation() -> None:
 def test_envelope_problems_that_break_clients(err: dict[str, Any], problem: str) -> None:
     problems = envelope_problems(_context(), _error({"error": err}), "x")
     assert any(problem in p for p in problems), problems
+
+
+def test_malformed_json_is_not_judged_where_no_chat_is_served() -> None:
+    """A speech-only server's 404/405 for POST /chat/completions says nothing of how it parses a body."""
+    with FakeServer(deviations={"json.malformed_unrouted"}) as srv:
+        bare = Target(base_url=srv.base_url, model=None, name="fake", timeout_s=10.0, speech_model=SPEECH_MODEL)
+        run = Run(bare, Client(bare))
+        try:
+            alone = execute(next(c for c in all_checks() if c.spec.id == "errors.envelope.malformed_json"), run)
+        finally:
+            run.close()
+        with_chat = run_checks(srv.base_url, "errors.envelope.malformed_json")["errors.envelope.malformed_json"]
+    assert alone.outcome.value == "skip" and "never parsed" in alone.reason, alone.reason
+    # With a chat model the route is served, so a 404 for a bad body is judged like any other status.
+    assert with_chat.outcome.value == "pass" and any("404" in d for d in with_chat.deviations), with_chat.reason

@@ -109,6 +109,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "auth.ignored": ({"api_key": KEY}, lambda api: api.get("models", auth=None).status_code),
     "auth.error_500": ({"api_key": KEY}, lambda api: api.get("models", auth="sk-wrong").status_code),
     "json.malformed_500": ({}, lambda api: api.post("chat/completions", content=b'{"model": ').status_code),
+    "json.malformed_unrouted": ({}, lambda api: api.post("chat/completions", content=b'{"model": ').status_code),
     "server.dies_after_error": ({}, _dies_after_error),
     # errors
     **{f"errors.{n}": ({}, lambda api: error_shape(api.chat(temperature=5)))

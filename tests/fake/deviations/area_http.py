@@ -95,6 +95,14 @@ def _malformed_500(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
     return text_reply(500, "Internal Server Error") if err.kind == "malformed_json" else err
 
 
+@deviation("json.malformed_unrouted", "POST /v1/chat/completions is not routed: a malformed body gets the unknown "
+           "path's 404, as on a speech-only server", on="map_error")
+def _malformed_unrouted(err: ApiError, ctx: HttpCtx) -> ApiError:
+    if err.kind != "malformed_json":
+        return err
+    return ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="not_found", kind="route")
+
+
 @deviation("server.dies_after_error", "after any 4xx answer the next request gets a 503, once", on="observe")
 def _remember_4xx(ctx: HttpCtx, status: int, state: State) -> None:
     if 400 <= status < 500:
