@@ -49,6 +49,16 @@ class Run:
     # At most --concurrency requests in flight, whatever the number of threads running checks.
     in_flight: threading.Semaphore = field(default_factory=lambda: threading.BoundedSemaphore(1))
 
+    def cache_key(self, check_id: str, key: str) -> str:
+        """The run cache's key of one check's request: on replay every check has a cache of its own.
+
+        A cache shared across checks on replay hands one check the answer another recorded (xllamacpp: a
+        timeout recorded for tools.required.tool_calls, an answer for the next tools check), and which check
+        asks first is thread timing: the replayed verdict flipped. Each cassette already holds every exchange
+        its check used, cache hits included.
+        """
+        return f"{check_id}:{key}" if self.replay else key
+
     def close(self) -> None:
         """Release the client."""
         self.client.close()
@@ -131,7 +141,8 @@ class CheckContext:
         request, but apart from sample j, so checks that need several samples of one request share them.
         """
         sent = body if content is None else content.decode("latin-1")
-        key = _key(method, path, sent if sample is None else [sent, f"sample {sample}"], stream, auth, headers)
+        asked = sent if sample is None else [sent, f"sample {sample}"]
+        key = self.run.cache_key(self.spec.id, _key(method, path, asked, stream, auth, headers))
 
         def once() -> Exchange:
             send = self.run.client.send

@@ -102,7 +102,8 @@ class _State:
                                        "the recording; re-record this target (oai-conformance run ... --record)")
                 # What the recorded check took from the run cache, so a subset replays like the whole run.
                 for key, stream, wire in self.tape.cached(check.spec.id):
-                    self.run.cache.setdefault(key, self.run.client.from_wire(wire, stream=stream))
+                    self.run.cache.setdefault(self.run.cache_key(check.spec.id, key),
+                                              self.run.client.from_wire(wire, stream=stream))
             with self.cassette(check.spec.id):
                 result = execute(check, self.run)
         except CorruptRecording as exc:
