@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "tools.named_ignored": {"tools.named.call": "ignored"},
     "tools.parallel_ignored": {"tools.parallel.disabled": "ignored"},
     "tools.tool_role_rejected": {"tools.result.round_trip": "unsupported"},
+    "tools.tool_result_dropped": {"tools.result.round_trip": "ignored"},
     "tools.unknown_choice_accepted": {"tools.choice.unknown_name": "fail"},
     # The official SDK's stream helper raises TypeError on a tool-call delta without index: every check reading
     # that stream fails, not only the one about indexes.

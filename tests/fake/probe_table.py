@@ -199,6 +199,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
         tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_time"}}))),
     "tools.parallel_ignored": ({}, lambda api: tool_shape(api.body(parallel_tool_calls=False, **_REQUIRED))),
     "tools.tool_role_rejected": ({}, _status(messages=TOOL_TURN, tools=TOOLS)),
+    "tools.tool_result_dropped": ({}, lambda api: api.body(messages=TOOL_TURN, tools=TOOLS)["usage"]["prompt_tokens"]),
     "tools.unknown_choice_accepted": ({}, _status(tools=TOOLS, tool_choice={"type": "function",
                                                                              "function": {"name": "nope"}})),
     "tools.rejected": ({}, _status(tools=TOOLS)),

@@ -298,12 +298,31 @@ def result_round_trip(ctx: CheckContext) -> str:
         {"role": "tool", "tool_call_id": call["id"], "content": json.dumps({"city": "Paris", "weather": "sunny"})},
     ]
     body = ctx.expect_ok(ctx.chat(**tool_body(messages=messages)), "a tool result message")
+    # The box claims the result is read: the prompt must grow past the question's (tools_accepted sent it,
+    # with the same tools), else a 200 is all there is to show.
+    question, turn = _question_tokens(ctx), _shape.prompt_tokens(body)
+    grown = ""
+    if question is not None and turn is not None:
+        if turn <= question:
+            raise Ignored(f"the tool call and its result never reach the prompt: {turn} prompt tokens with them, "
+                          f"{question} for the question alone")
+        grown = f" ({turn} prompt tokens with the call and its result, {question} for the question alone)"
     calls = tool_calls(body)
     if calls:
         # Calling again after a result is the model's choice, not a protocol fault.
         check_envelopes(calls)
-        return "tool result accepted; the model chose to call again"
-    return f"tool result accepted, answered {_shape.text(body)[:80]!r}"
+        return f"tool result read{grown}; the model chose to call again"
+    return f"tool result read{grown}, answered {_shape.text(body)[:80]!r}" if grown else \
+        f"tool result accepted, answered {_shape.text(body)[:80]!r}"
+
+
+def _question_tokens(ctx: CheckContext) -> int | None:
+    """Prompt tokens of the question alone with the tools declared, from an answer this check already has."""
+    for ex in ctx.evidence:
+        sent = ex.request_body
+        if ex.status == 200 and isinstance(sent, dict) and sent.get("messages") == PROMPT and sent.get("tools"):
+            return _shape.prompt_tokens(ex.response_body) if isinstance(ex.response_body, dict) else None
+    return None
 
 
 def _expect_rejected(ctx: CheckContext, body: dict[str, Any], what: str) -> str:

@@ -108,6 +108,13 @@ def _tool_role_rejected(req: ChatRequest) -> ApiError | None:
     return None
 
 
+@deviation("tools.tool_result_dropped", "the assistant's tool call and the tool message are accepted but dropped "
+           "from the prompt", on="request")
+def _tool_result_dropped(req: ChatRequest) -> ChatRequest:
+    kept = tuple(m for m in req.messages if m.role != "tool" and not (m.role == "assistant" and not m.text))
+    return replace(req, messages=kept) if len(kept) < len(req.messages) else req
+
+
 @deviation("tools.unknown_choice_accepted", "a tool_choice naming an undeclared function is accepted",
            on="map_error")
 def _unknown_choice_accepted(err: ApiError, ctx: HttpCtx) -> Any:
