@@ -89,7 +89,8 @@ def call_output(ctx: CheckContext) -> str:
     if more is None:
         raise Ignored(f"the function_call_output was accepted but never reached the prompt: "
                       f"{shape.input_tokens(resp)} input tokens, the question alone has {shape.input_tokens(plain)}")
-    return f"answered {text[:60]!r} from the tool output; {more}"
+    # The tokens show the output was read; whether the model used it is the model's business.
+    return f"the call and its output reach the prompt ({more}); answered {text[:60]!r}"
 
 
 @check("responses.tools.in_prompt", feature=FEATURE, field="tools", endpoint=EP,
