@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from conformance import bounds
+from conformance.checks.audio.transcription import AUDIO_FILE, SPOKEN
 from conformance.clients import process
 from conformance.clients.cells import Cell, CellOutcome, cell_id
 from conformance.clients.proxy import Proxy, Traffic
@@ -28,7 +31,14 @@ STARTUP_S = 30.0  # importing Genkit takes seconds on a busy machine
 REQUESTS_PER_SCENARIO = 3
 GRACE_S = 5.0
 OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
-           "speech_model": "no speech model given (--speech-model)"}
+           "speech_model": "no speech model given (--speech-model)",
+           "transcription_model": "no transcription model given (--transcription-model)",
+           "image_model": "no image model given (--image-model)"}
+
+
+def audio_file() -> Path:
+    """The speech file the transcription checks upload (and the clients upload too): a path every client can read."""
+    return Path(str(resources.files("conformance.checks.audio").joinpath("data", AUDIO_FILE)))
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,8 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
     while todo:
         config = {
             "client": client.name, "model": run.target.model, "embedding_model": run.target.embedding_model,
-            "speech_model": run.target.speech_model,
+            "speech_model": run.target.speech_model, "transcription_model": run.target.transcription_model,
+            "image_model": run.target.image_model, "audio_file": str(audio_file()), "spoken": SPOKEN,
             "api_key": PROXY_KEY, "timeout_s": run.target.timeout_s,
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],

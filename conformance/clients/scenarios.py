@@ -42,6 +42,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("responses.create", catalog.RESPONSES, "response", ("Responses",)),
     Scenario("responses.stream", catalog.RESPONSES, "streamed response (accumulated)", ("Streaming",)),
     Scenario("speech.create", catalog.SPEECH, "speech (audio bytes)", ("Speech",), needs="speech_model"),
+    # The bundled speech file the transcription checks upload; the transcript is held to their word error rate.
+    Scenario("transcription.json", catalog.TRANSCRIPTIONS, "transcription (json)", ("Transcription", "Response formats"),
+             needs="transcription_model"),
+    Scenario("transcription.text", catalog.TRANSCRIPTIONS, "transcription (text)", ("Response formats",),
+             needs="transcription_model"),
+    Scenario("images.generate", catalog.IMAGES, "image generation (b64_json, decoded)", ("Image generation",),
+             needs="image_model"),
 )
 
 BY_ID = {s.id: s for s in SCENARIOS}
