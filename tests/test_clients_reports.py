@@ -88,10 +88,12 @@ def test_a_cell_missing_from_the_recording_is_untested(tmp_path: Path) -> None:
     with FakeServer() as srv:
         oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "chat.response.*", "--output", "live",
             "--record", "cas", cwd=tmp_path)
-    oai("run", "--replay", "cas", "--only", "chat.response.*,client.openai-python.chat.create", "--output", "r",
-        cwd=tmp_path)
-    cell = results.load(tmp_path / "r")["clients"][0]
+    oai("run", "--replay", "cas", "--only", "chat.response.*,client.openai-python.chat.create,"
+        "client.openai-python.images.generate", "--output", "r", cwd=tmp_path)
+    cell, image = results.load(tmp_path / "r")["clients"]
     assert cell["outcome"] == "untested" and cell["reason"].startswith("not in the recording")
+    # A cell the recorded run had no model for reads as it did live: re-recording would not run it either.
+    assert (image["outcome"], image["reason"]) == ("untested", "no image model given (--image-model)")
 
 
 def _check(sev: str, feature: str = "Streaming", outcome: str = "fail") -> dict[str, Any]:
