@@ -147,6 +147,16 @@ def test_a_quiet_row_stays_quiet_when_no_client_breaks_or_a_failure_explains_the
     assert failing["severity"] == "breaks-clients" and kept == quiet
 
 
+def test_a_scenario_links_a_single_check_of_another_feature_it_relies_on() -> None:
+    # speech.create asks for the client's default format: speech.format.default_mp3 is its check, the rest of
+    # Audio formats (pcm's sample rate) is not.
+    default = {**_check("violates-spec", "Audio formats"), "id": "speech.format.default_mp3", "endpoint": "/v1/audio/speech"}
+    pcm = {**default, "id": "speech.format.pcm"}
+    cell = {**_cell("breaks", "speech.create"), "endpoint": "/v1/audio/speech"}
+    cited, kept = severity.cite([default, pcm], [cell])
+    assert cited["severity"] == "breaks-clients" and kept == pcm
+
+
 def _doc(cells: list[dict[str, Any]]) -> dict[str, Any]:
     doc = json.loads((Path(__file__).parents[1] / "reports" / "llama-server" / "results.json").read_text())
     return {**doc, "clients": [{**c, "version": "1", "value": None, "duration_s": 0.0, "evidence": []} for c in cells]}

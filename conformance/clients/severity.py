@@ -1,7 +1,7 @@
 """What a client breaks on is a client-breaking failure: the checks of what it broke on cite the clients.
 
-Linked by endpoint and feature: a cell of a scenario that depends on a check's feature, on the check's
-endpoint, that broke. A milder failure a client breaks on becomes breaks-clients. So does a quiet row (a pass
+Linked by endpoint and feature: a cell of a scenario that depends on a check's feature (or names the check),
+on the check's endpoint, that broke. A milder failure a client breaks on becomes breaks-clients. So does a quiet row (a pass
 that noted a deviation it tolerates, or an Ignored/Accepted verdict) whose feature a client breaks on when no
 failing check of that feature explains the break: the tolerated behaviour is then the only lead the run has,
 and a reader re-checking by hand finds both halves true (the check's request got what it asks, and the client
@@ -22,12 +22,12 @@ QUIET = ("ignored", "accepted")
 
 
 def broken_by(check: dict[str, Any], cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The broken cells whose scenario depends on this check's endpoint and feature."""
+    """The broken cells whose scenario depends on this check's endpoint and feature (or on this very check)."""
     out = []
     for cell in cells:
         scenario = BY_ID.get(cell.get("scenario", ""))
         if (cell.get("outcome") == "breaks" and scenario is not None and scenario.endpoint == check.get("endpoint")
-                and check.get("feature") in scenario.features):
+                and (check.get("feature") in scenario.features or check.get("id") in scenario.checks)):
             out.append(cell)
     return out
 
