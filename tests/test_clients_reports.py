@@ -43,6 +43,23 @@ def test_recorded_cells_replay_offline_with_the_same_outcomes(tmp_path: Path) ->
 
 
 @needs_node
+def test_uploads_and_images_of_every_client_replay_offline_with_the_same_cells(tmp_path: Path) -> None:
+    # Each client draws a random multipart boundary: the proxy fixes it by content, so the replay finds them.
+    only = "client.*.transcription.*,client.*.images.*"
+    models = ("--transcription-model", "fake-whisper", "--image-model", "fake-image")
+    with FakeServer(("transcription.text_as_json",)) as srv:
+        oai("run", "--base-url", srv.base_url, "--model", "fake-model", *models, "--only", only, "--output", "live",
+            "--record", "cas", cwd=tmp_path)
+    oai("run", "--replay", "cas", "--only", only, "--output", "replay", cwd=tmp_path)
+    a, b = results.load(tmp_path / "live"), results.load(tmp_path / "replay")
+    assert _cells(a) == _cells(b) and len(a["clients"]) == 12
+    assert {k: v[0] for k, v in _cells(b).items() if v[0] != "works"} == {
+        "client.openai-python.transcription.text": "breaks", **{
+            f"client.modelfusion.{s}": "not-offered" for s in ("transcription.json", "transcription.text",
+                                                               "images.generate")}}
+
+
+@needs_node
 def test_the_check_of_a_deviation_a_client_breaks_on_cites_it(tmp_path: Path) -> None:
     # A first delta without role violates the spec; openai-python copes, openai-node's stream helper raises.
     with FakeServer(("stream.no_role_first",)) as srv:
