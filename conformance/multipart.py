@@ -59,6 +59,20 @@ def encode(fields: Sequence[tuple[str, str]], files: Sequence[File] = ()) -> For
     return Form(b"".join(parts), f"{MEDIA_TYPE}; boundary={boundary}")
 
 
+def rebound(body: bytes, content_type: str) -> Form:
+    """The same form with its boundary replaced by one fixed by its content, every other byte as sent.
+
+    Clients draw a random boundary for every upload; a replay matches requests by their bytes, so the
+    client matrix's proxy sends a client's upload with this boundary instead (parts, order and headers kept).
+    """
+    found = _BOUNDARY.search(content_type or "")
+    if found is None:
+        return Form(body, content_type)
+    old = found.group(1).encode()
+    boundary = "oai-conformance-" + hashlib.sha256(body.replace(old, b"")).hexdigest()[:32]
+    return Form(body.replace(b"--" + old, b"--" + boundary.encode()), f"{MEDIA_TYPE}; boundary={boundary}")
+
+
 def is_form(content_type: str | None) -> bool:
     """Whether a Content-Type header names a multipart form."""
     return (content_type or "").split(";")[0].strip().lower() == MEDIA_TYPE

@@ -79,6 +79,16 @@ def test_a_form_decodes_to_what_was_encoded_and_its_bytes_are_stable() -> None:
     assert files == [multipart.File("file", "speech.wav", "audio/wav", UPLOAD)]
 
 
+def test_a_clients_random_boundary_is_replaced_by_one_fixed_by_the_content() -> None:
+    form = _form()
+    one = form.body.replace(form.content_type.split("=")[1].encode(), b"----client-random-1")
+    two = form.body.replace(form.content_type.split("=")[1].encode(), b"----client-random-2")
+    a = multipart.rebound(one, "multipart/form-data; boundary=----client-random-1")
+    b = multipart.rebound(two, "multipart/form-data; boundary=----client-random-2")
+    assert a == b and b"client-random" not in a.body
+    assert multipart.decode(a.body, a.content_type) == multipart.decode(form.body, form.content_type)
+
+
 def test_binary_answers_and_uploads_become_short_evidence(base_url: str) -> None:
     client = Client(_target(base_url))
     try:

@@ -19,10 +19,14 @@ needs_node = pytest.mark.skipif(any(c.missing() for c in NODE),
                                 reason="node or the npm packages are missing (npm ci in conformance/clients/node)")
 
 
-def matrix(deviations: tuple[str, ...], only: str) -> dict[str, Cell]:
-    """Run the selected cells against a fake with these deviations; cells by id."""
+# The fake's media models: every media scenario runs unless a test leaves its model out.
+MEDIA = {"transcription_model": "fake-whisper", "image_model": "fake-image"}
+
+
+def matrix(deviations: tuple[str, ...], only: str, **models: str) -> dict[str, Cell]:
+    """Run the selected cells against a fake with these deviations (and MEDIA's models unless given); cells by id."""
     with FakeServer(deviations) as srv:
-        target = target_for(srv.base_url)
+        target = target_for(srv.base_url, **{**MEDIA, **models})
         run = Run(target, Client(target))
         try:
             return {c.id: c for c in runner.run_matrix(run, only)}
@@ -59,6 +63,10 @@ ONE_CLIENT = {
     "chat.function_call_null": ("client.*.chat.create", {"client.modelfusion.chat.create"}),
     # ModelFusion's streamText waits for [DONE] for ever (transformers serve's streams end without it).
     "stream.no_done": ("client.*.chat.stream", {"client.modelfusion.chat.stream"}),
+    # openai-python hands a JSON body back as the text transcript; openai-node (and Genkit through it) parse it.
+    "transcription.text_as_json": ("client.*.transcription.*", {"client.openai-python.transcription.text"}),
+    # The official clients read the bytes; Genkit labels every image image/png.
+    "images.jpeg_by_default": ("client.*.images.generate", {"client.genkit.images.generate"}),
 }
 
 
@@ -72,6 +80,30 @@ def test_a_deviation_breaks_one_client_and_not_the_others(deviation: str) -> Non
     for k in broken:
         assert cells[k].exception or cells[k].reason  # the client's own exception, or the wrong value's reason
     assert all(c.outcome in (CellOutcome.WORKS, CellOutcome.NOT_OFFERED) for k, c in cells.items() if k not in broken)
+
+
+@needs_node
+def test_every_client_transcribes_and_draws_against_the_conformant_fake() -> None:
+    cells = matrix((), "client.*.transcription.*,client.*.images.*")
+    assert len(cells) == len(registry.CLIENTS) * 3
+    wrong = {k: f"{c.outcome.value}: {c.exception or c.reason}" for k, c in cells.items()
+             if c.outcome is not CellOutcome.WORKS and not k.startswith("client.modelfusion.")}
+    assert not wrong
+    text = cells["client.openai-node.transcription.text"]
+    assert text.value["word_error_rate"] == 0 and text.evidence[0].request_body["multipart/form-data"]["file"]["bytes"] > 0
+    assert cells["client.genkit.images.generate"].value == {"bytes": cells["client.genkit.images.generate"].value["bytes"],
+                                                            "format": "png", "size": "64x64", "contentType": "image/png"}
+    # ModelFusion's openaicompatible provider has neither model: not offered, with the reason.
+    assert {cells[f"client.modelfusion.{s}"].outcome for s in ("transcription.json", "transcription.text",
+                                                                "images.generate")} == {CellOutcome.NOT_OFFERED}
+
+
+def test_a_media_scenario_is_untested_without_its_model() -> None:
+    cells = matrix((), "client.openai-python.transcription.json,client.openai-python.images.generate",
+                   transcription_model="", image_model="")
+    assert cells["client.openai-python.transcription.json"].reason == "no transcription model given (--transcription-model)"
+    assert cells["client.openai-python.images.generate"].reason == "no image model given (--image-model)"
+    assert all(c.outcome is CellOutcome.UNTESTED for c in cells.values())
 
 
 def test_a_client_exception_is_its_own() -> None:
@@ -138,6 +170,24 @@ def test_a_client_left_waiting_after_the_whole_answer_breaks(monkeypatch: pytest
     assert gone.outcome is CellOutcome.BREAKS and "process ended (exit 0)" in (gone.reason or "")
     # The rest run in a new process and are judged as usual.
     assert fine.outcome is CellOutcome.WORKS, fine.reason
+
+
+def test_a_transcript_and_an_image_are_judged_as_the_checks_judge_them() -> None:
+    from conformance.clients import expect
+    from conformance.clients.lines import Wrong
+    from tests.fake.endpoints.audio import HEARD
+    from tests.fake.image_files import jpeg
+
+    assert expect.transcript(HEARD.lower(), HEARD, "text")["word_error_rate"] == 0.0
+    with pytest.raises(Wrong, match="JSON body"):
+        expect.transcript('{"text": "%s"}' % HEARD, HEARD, "text")
+    with pytest.raises(Wrong, match="word error rate 1.00"):
+        expect.transcript("nothing of it", HEARD, "json")
+    assert expect.image(jpeg(32, 16, 128)) == {"bytes": len(jpeg(32, 16, 128)), "format": "jpeg", "size": "32x16"}
+    with pytest.raises(Wrong, match="labels the image image/png, but the bytes are jpeg"):
+        expect.image(jpeg(32, 16, 128), "image/png")
+    with pytest.raises(Wrong, match="not one"):
+        expect.image(b"generated image")
 
 
 def test_audio_is_judged_by_its_bytes() -> None:

@@ -43,6 +43,23 @@ def test_recorded_cells_replay_offline_with_the_same_outcomes(tmp_path: Path) ->
 
 
 @needs_node
+def test_uploads_and_images_of_every_client_replay_offline_with_the_same_cells(tmp_path: Path) -> None:
+    # Each client draws a random multipart boundary: the proxy fixes it by content, so the replay finds them.
+    only = "client.*.transcription.*,client.*.images.*"
+    models = ("--transcription-model", "fake-whisper", "--image-model", "fake-image")
+    with FakeServer(("transcription.text_as_json",)) as srv:
+        oai("run", "--base-url", srv.base_url, "--model", "fake-model", *models, "--only", only, "--output", "live",
+            "--record", "cas", cwd=tmp_path)
+    oai("run", "--replay", "cas", "--only", only, "--output", "replay", cwd=tmp_path)
+    a, b = results.load(tmp_path / "live"), results.load(tmp_path / "replay")
+    assert _cells(a) == _cells(b) and len(a["clients"]) == 12
+    assert {k: v[0] for k, v in _cells(b).items() if v[0] != "works"} == {
+        "client.openai-python.transcription.text": "breaks", **{
+            f"client.modelfusion.{s}": "not-offered" for s in ("transcription.json", "transcription.text",
+                                                               "images.generate")}}
+
+
+@needs_node
 def test_the_check_of_a_deviation_a_client_breaks_on_cites_it(tmp_path: Path) -> None:
     # A first delta without role violates the spec; openai-python copes, openai-node's stream helper raises.
     with FakeServer(("stream.no_role_first",)) as srv:
@@ -62,14 +79,38 @@ def test_the_check_of_a_deviation_a_client_breaks_on_cites_it(tmp_path: Path) ->
     assert r.returncode == exitcodes.OK and check["severity"] == "violates-spec"
 
 
+@needs_node
+def test_a_tolerated_deviation_that_breaks_one_client_fails_the_check_it_passed(tmp_path: Path) -> None:
+    # A JPEG where no output_format was asked: the image check reads it and passes, noting the deviation;
+    # the official clients read the bytes, Genkit labels every image image/png and so mislabels it.
+    with FakeServer(("images.jpeg_by_default",)) as srv:
+        r = oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--image-model", "fake-image",
+                "--output", "out", "--only", "images.generate.b64_json,client.*.images.generate", cwd=tmp_path)
+    assert r.returncode == exitcodes.FAILED, r.stdout[-2000:]
+    doc = results.load(tmp_path / "out")
+    outcomes = {c["client"]: c["outcome"] for c in doc["clients"]}
+    assert outcomes == {"openai-python": "works", "openai-node": "works", "genkit": "breaks",
+                        "modelfusion": "not-offered"}
+    [check] = doc["checks"]
+    assert (check["outcome"], check["severity"]) == ("fail", "breaks-clients")
+    assert check["reason"].startswith("breaks-clients: Genkit compat-oai images.generate: the client labels the "
+                                      "image image/png, but the bytes are jpeg")
+    assert "the image is JPEG though the request names no output_format" in check["reason"]
+    assert check["details"]["clients"]["outcome"] == "pass"
+    jsonschema.Draft202012Validator(results.results_schema()).validate(doc)
+    assert "BROKEN, breaks clients: breaks-clients: Genkit" in (tmp_path / "out" / "checklist.md").read_text()
+
+
 def test_a_cell_missing_from_the_recording_is_untested(tmp_path: Path) -> None:
     with FakeServer() as srv:
         oai("run", "--base-url", srv.base_url, "--model", "fake-model", "--only", "chat.response.*", "--output", "live",
             "--record", "cas", cwd=tmp_path)
-    oai("run", "--replay", "cas", "--only", "chat.response.*,client.openai-python.chat.create", "--output", "r",
-        cwd=tmp_path)
-    cell = results.load(tmp_path / "r")["clients"][0]
+    oai("run", "--replay", "cas", "--only", "chat.response.*,client.openai-python.chat.create,"
+        "client.openai-python.images.generate", "--output", "r", cwd=tmp_path)
+    cell, image = results.load(tmp_path / "r")["clients"]
     assert cell["outcome"] == "untested" and cell["reason"].startswith("not in the recording")
+    # A cell the recorded run had no model for reads as it did live: re-recording would not run it either.
+    assert (image["outcome"], image["reason"]) == ("untested", "no image model given (--image-model)")
 
 
 def _check(sev: str, feature: str = "Streaming", outcome: str = "fail") -> dict[str, Any]:
@@ -95,6 +136,42 @@ def test_a_deviation_no_client_notices_stays_a_spec_violation() -> None:
     # Another feature's client cell, or lax validation, is no reason either.
     assert severity.cite([_check("violates-spec", "Logprobs")], [_cell("breaks")])[0]["severity"] == "violates-spec"
     assert severity.cite([_check("lax-validation")], [_cell("breaks")])[0]["severity"] == "lax-validation"
+
+
+def test_a_tolerated_deviation_a_client_breaks_on_fails_citing_the_client() -> None:
+    quiet = {**_check("violates-spec", outcome="pass"), "reason": "the stream ends with [DONE]",
+             "deviations": ["chunk: null for an optional key"]}
+    quiet.pop("severity")
+    [check] = severity.cite([quiet], [_cell("breaks")])
+    assert (check["outcome"], check["severity"]) == ("fail", "breaks-clients")
+    assert check["reason"].startswith("breaks-clients: openai-node chat.stream-helper: OpenAIError")
+    # What held and what was off stay said: a reader re-checking by hand finds both.
+    assert "got what it asks (the stream ends with [DONE]) with a deviation it tolerates: chunk: null" in check["reason"]
+    assert check["details"]["clients"] == {"outcome": "pass", "cells": ["client.openai-node.chat.stream-helper"],
+                                           "deviations": ["chunk: null for an optional key"]}
+    ignored = {**quiet, "outcome": "ignored", "deviations": [], "reason": "stream_options is ignored"}
+    [check] = severity.cite([ignored], [_cell("breaks")])
+    assert check["outcome"] == "fail" and "ignored: stream_options is ignored" in check["reason"]
+
+
+def test_a_quiet_row_stays_quiet_when_no_client_breaks_or_a_failure_explains_the_break() -> None:
+    clean = {**_check("violates-spec", outcome="pass"), "deviations": []}
+    quiet = {**clean, "id": "stream.y", "deviations": ["chunk: null for an optional key"]}
+    assert severity.cite([clean], [_cell("breaks")])[0]["outcome"] == "pass"  # nothing tolerated: nothing to cite
+    assert severity.cite([quiet], [_cell("works")])[0]["outcome"] == "pass"
+    # A failing check of the same feature names the break: the tolerated deviation is not blamed for it.
+    failing, kept = severity.cite([_check("violates-spec"), quiet], [_cell("breaks")])
+    assert failing["severity"] == "breaks-clients" and kept == quiet
+
+
+def test_a_scenario_links_a_single_check_of_another_feature_it_relies_on() -> None:
+    # speech.create asks for the client's default format: speech.format.default_mp3 is its check, the rest of
+    # Audio formats (pcm's sample rate) is not.
+    default = {**_check("violates-spec", "Audio formats"), "id": "speech.format.default_mp3", "endpoint": "/v1/audio/speech"}
+    pcm = {**default, "id": "speech.format.pcm"}
+    cell = {**_cell("breaks", "speech.create"), "endpoint": "/v1/audio/speech"}
+    cited, kept = severity.cite([default, pcm], [cell])
+    assert cited["severity"] == "breaks-clients" and kept == pcm
 
 
 def _doc(cells: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,6 +27,13 @@ TOOL_CHOICE = {"type": "function", "function": {"name": "get_weather"}}
 EMBED_INPUT = "The quick brown fox"
 SPEECH_INPUT = "Hello."
 RESPONSE_MAX_TOKENS = 16  # the least max_output_tokens OpenAI takes
+# What the transcription checks allow a tiny model to mishear (conformance/checks/audio/transcription.py).
+MAX_WER = 0.5
+# The image the image checks ask for: their prompt and their cheapest size (conformance/checks/images/common.py).
+IMAGE_PROMPT = "A red square on a white background."
+IMAGE_SIZE = "64x64"
+# The media type each image format is labelled with (what a client that labels images should say).
+IMAGE_MEDIA = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # The first bytes of each audio format a speech endpoint may answer with.
 _MAGIC = ((b"RIFF", "wav"), (b"ID3", "mp3"), (b"\xff\xfb", "mp3"), (b"\xff\xf3", "mp3"), (b"\xff\xf2", "mp3"),
           (b"fLaC", "flac"), (b"OggS", "opus"), (b"\xff\xf1", "aac"), (b"\xff\xf9", "aac"))
@@ -95,3 +102,47 @@ def audio(data: Any) -> dict[str, Any]:
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise Wrong(f"expected audio bytes, got {type(data).__name__} of {len(data or b'')} bytes", None)
     return {"bytes": len(data), "format": audio_format(bytes(data))}
+
+
+def transcript(value: Any, spoken: str, response_format: str) -> dict[str, Any]:
+    """The transcript the client hands over holds the spoken words (word error rate at most MAX_WER).
+
+    A transcript that is itself a JSON object holding "text" is the server's JSON body handed over as text
+    (a text format answered as JSON): the application would show braces and quotes to its user.
+    """
+    from conformance.checks.audio.common import word_error_rate
+
+    if not isinstance(value, str) or not value.strip():
+        raise Wrong(f"expected a non-empty transcript, got {json.dumps(value, default=str)[:300]}", value)
+    shown = {"text": value[:300]}
+    if response_format == "text" and value.lstrip().startswith("{"):
+        try:
+            body = json.loads(value)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "text" in body:
+            raise Wrong(f"response_format text, but the client hands back a JSON body as the transcript: {value[:200]}",
+                        shown)
+    wer = word_error_rate(spoken, value)
+    shown["word_error_rate"] = round(wer, 3)
+    if wer > MAX_WER:
+        raise Wrong(f"word error rate {wer:.2f} against the uploaded sentence (heard {value[:120]!r})", shown)
+    return shown
+
+
+def image(data: Any, content_type: str | None = None) -> dict[str, Any]:
+    """Image bytes whose header reads as PNG, JPEG or WebP; when the client labels them, the label must match."""
+    from conformance.checks.images.decode import NotAnImage, image_info
+
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise Wrong(f"expected image bytes, got {type(data).__name__} of {len(data or b'')} bytes", None)
+    try:
+        info = image_info(bytes(data))
+    except NotAnImage as exc:
+        raise Wrong(f"the client's image is not one: {exc}", {"bytes": len(data)}) from None
+    value: dict[str, Any] = {"bytes": len(data), "format": info.format, "size": info.size}
+    if content_type:
+        value["contentType"] = content_type
+        if content_type.split(";")[0].strip().lower() != IMAGE_MEDIA[info.format]:
+            raise Wrong(f"the client labels the image {content_type}, but the bytes are {info.format}", value)
+    return value

@@ -1,7 +1,8 @@
 """The Python side of the clients' protocol: run a scenario module's scenarios, print one JSON line each.
 
 The same protocol as conformance/clients/node/run.mjs: each config comes on stdin as one line,
-{client, model, embedding_model, speech_model, api_key, timeout_s, scenarios: [{id, base_url, skip?}]}.
+{client, model, embedding_model, speech_model, transcription_model, image_model, audio_file, spoken, api_key,
+timeout_s, scenarios: [{id, base_url, skip?}]}.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class Context:
     embedding_model: str | None
     timeout_s: float
     speech_model: str | None = None
+    transcription_model: str | None = None
+    image_model: str | None = None
+    # The speech file the transcription scenarios upload, and what it says.
+    audio_file: str | None = None
+    spoken: str | None = None
 
 
 Scenario = Callable[[Context], Any]
@@ -86,7 +92,8 @@ def _run(config: dict[str, Any], client: str, package: str, version: str, scenar
             line = {**base, "outcome": "untested", "value": None, "exception": None, "reason": item["skip"]}
         else:
             ctx = Context(item["base_url"], config["api_key"], config["model"], config.get("embedding_model"),
-                          float(config["timeout_s"]), config.get("speech_model"))
+                          float(config["timeout_s"]), config.get("speech_model"), config.get("transcription_model"),
+                          config.get("image_model"), config.get("audio_file"), config.get("spoken"))
             try:
                 line = {**base, "outcome": "works", "value": fn(ctx), "exception": None, "reason": None}
             except Wrong as exc:

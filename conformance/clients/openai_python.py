@@ -133,6 +133,36 @@ def speech_create(ctx: Context) -> Any:
     return x.audio(_api(ctx).audio.speech.create(model=ctx.speech_model, voice="alloy", input=x.SPEECH_INPUT).content)
 
 
+def _transcribe(ctx: Context, response_format: str) -> Any:
+    """The bundled speech file uploaded as applications do: an open file, the client builds the form."""
+    with open(str(ctx.audio_file), "rb") as audio:
+        result = _api(ctx).audio.transcriptions.create(model=ctx.transcription_model, file=audio,
+                                                       response_format=response_format)  # type: ignore[call-overload]
+    # json gives a Transcription object, text the body as a string: each as the client hands it over.
+    return x.transcript(result if isinstance(result, str) else result.text, str(ctx.spoken), response_format)
+
+
+def transcription_json(ctx: Context) -> Any:
+    return _transcribe(ctx, "json")
+
+
+def transcription_text(ctx: Context) -> Any:
+    return _transcribe(ctx, "text")
+
+
+def images_generate(ctx: Context) -> Any:
+    """One b64_json image, decoded as an application does, and read from its header."""
+    import base64
+
+    response = _api(ctx).images.generate(model=ctx.image_model, prompt=x.IMAGE_PROMPT, n=1, size=x.IMAGE_SIZE,
+                                         response_format="b64_json")  # type: ignore[arg-type]
+    data = response.data or []
+    if not data or not data[0].b64_json:
+        raise Wrong(f"no b64_json image in the response: {json.dumps(response.model_dump(exclude_none=True))[:300]}",
+                    None)
+    return x.image(base64.b64decode(data[0].b64_json))
+
+
 SCENARIOS = {
     "chat.create": chat_create,
     "chat.stream": chat_stream,
@@ -147,6 +177,9 @@ SCENARIOS = {
     "responses.create": responses_create,
     "responses.stream": responses_stream,
     "speech.create": speech_create,
+    "transcription.json": transcription_json,
+    "transcription.text": transcription_text,
+    "images.generate": images_generate,
 }
 
 if __name__ == "__main__":

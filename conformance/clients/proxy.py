@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance import scope
+from conformance import multipart, scope
 from conformance.context import Run
 from conformance.http import ReplayMiss, TransportError
 from conformance.limits import RateLimited, Refused, send_within
@@ -157,6 +157,10 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._answer(400, {"content-type": "application/json"}, _error(str(exc)))
         headers = {k.title(): v for k, v in self.headers.items() if k.lower() in _FORWARD}
+        if multipart.is_form(headers.get("Content-Type")):
+            # The client's random boundary would make every upload new to a replay.
+            form = multipart.rebound(body, headers["Content-Type"])
+            body, headers["Content-Type"] = form.body, form.content_type
         try:
             ex = self.owner.forward(cell_id, self.command, path, body, headers)
         except ReplayMiss as exc:

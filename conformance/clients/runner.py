@@ -11,9 +11,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from conformance import bounds
+from conformance.checks.audio.transcription import AUDIO_FILE, SPOKEN
 from conformance.clients import process
 from conformance.clients.cells import Cell, CellOutcome, cell_id
 from conformance.clients.proxy import Proxy, Traffic
@@ -32,7 +35,14 @@ GRACE_S = 5.0
 STUCK_S = 10.0
 POLL_S = 0.5
 OPTIONS = {"model": "no chat model given (--model)", "embedding_model": "no embedding model given (--embedding-model)",
-           "speech_model": "no speech model given (--speech-model)"}
+           "speech_model": "no speech model given (--speech-model)",
+           "transcription_model": "no transcription model given (--transcription-model)",
+           "image_model": "no image model given (--image-model)"}
+
+
+def audio_file() -> Path:
+    """The speech file the transcription checks upload (and the clients upload too): a path every client can read."""
+    return Path(str(resources.files("conformance.checks.audio").joinpath("data", AUDIO_FILE)))
 
 
 @dataclass(frozen=True)
@@ -97,8 +107,10 @@ def _skip(run: Run, scenario: Scenario) -> str | None:
 
 def answerable(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> list[Scenario]:
     """The scenarios the client is asked about: on replay, those its recording has a cell for (a recording made
-    before a cell existed has nothing to answer it with)."""
-    return [s for s in scenarios if not (run.replay and tape is not None and not tape.knows(cell_id(client.name, s.id)))]
+    before a cell existed has nothing to answer it with), and those the run has no model for (they send nothing,
+    so they read the same, untested: no model, whether the recording is older than them or not)."""
+    return [s for s in scenarios if _skip(run, s) is not None or not (
+        run.replay and tape is not None and not tape.knows(cell_id(client.name, s.id)))]
 
 
 def runs_any(run: Run, client: ClientSpec, scenarios: list[Scenario], tape: Any) -> bool:
@@ -144,7 +156,8 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
     while todo:
         config = {
             "client": client.name, "model": run.target.model, "embedding_model": run.target.embedding_model,
-            "speech_model": run.target.speech_model,
+            "speech_model": run.target.speech_model, "transcription_model": run.target.transcription_model,
+            "image_model": run.target.image_model, "audio_file": str(audio_file()), "spoken": SPOKEN,
             "api_key": PROXY_KEY, "timeout_s": run.target.timeout_s,
             "scenarios": [{"id": p.scenario.id, "base_url": proxy.url(p.id), **({"skip": p.skip} if p.skip else {})}
                           for p in todo],

@@ -24,6 +24,8 @@ class Scenario:
     # Its answer depends on the server being otherwise idle, as an `alone` check's does: live, it runs after the
     # checks and the other scenarios, one client at a time.
     alone: bool = False
+    # Checks of other features whose exact behaviour it relies on (a whole feature would link unrelated checks).
+    checks: tuple[str, ...] = ()
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -41,7 +43,16 @@ SCENARIOS: tuple[Scenario, ...] = (
              ("Embeddings", "Base64 encoding"), needs="embedding_model"),
     Scenario("responses.create", catalog.RESPONSES, "response", ("Responses",)),
     Scenario("responses.stream", catalog.RESPONSES, "streamed response (accumulated)", ("Streaming",)),
-    Scenario("speech.create", catalog.SPEECH, "speech (audio bytes)", ("Speech",), needs="speech_model"),
+    # The client's default format: what speech.format.default_mp3 asks for.
+    Scenario("speech.create", catalog.SPEECH, "speech (audio bytes)", ("Speech",), needs="speech_model",
+             checks=("speech.format.default_mp3",)),
+    # The bundled speech file the transcription checks upload; the transcript is held to their word error rate.
+    Scenario("transcription.json", catalog.TRANSCRIPTIONS, "transcription (json)", ("Transcription",),
+             needs="transcription_model", checks=("transcription.format.json",)),
+    Scenario("transcription.text", catalog.TRANSCRIPTIONS, "transcription (text)", ("Transcription",),
+             needs="transcription_model", checks=("transcription.format.text",)),
+    Scenario("images.generate", catalog.IMAGES, "image generation (b64_json, decoded)", ("Image generation",),
+             needs="image_model"),
 )
 
 BY_ID = {s.id: s for s in SCENARIOS}

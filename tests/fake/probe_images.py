@@ -48,6 +48,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "images.url_as_b64": ({}, lambda api: _image(api, response_format="url")),
     "images.url_dead": ({}, _url_status),
     "images.output_format_ignored": ({}, lambda api: _image(api, output_format="jpeg")),
+    "images.jpeg_by_default": ({}, _image),
     "images.background_ignored": ({}, lambda api: _image(api, background="transparent")),
     "images.quality_ignored": ({}, lambda api: api.post("images/generations", {**BODY, "quality": "low"}).json().get("quality")),
     "images.invalid_size_accepted": ({}, _status(size="big")),

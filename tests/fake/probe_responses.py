@@ -97,6 +97,7 @@ def _json(**fmt: Any) -> Probe:
 
 PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "responses.object_wrong": ({}, _pick(_body(), "object")),
+    "responses.always_streams": ({}, lambda api: _post(api).headers.get("content-type", "").split(";")[0]),
     "responses.required_keys_missing": ({}, lambda api: sorted(_body()(api))),
     "responses.typed_items_rejected": ({}, _status(input=[{"type": "message", "role": "user", "content": [
         {"type": "input_text", "text": "Hi"}]}])),

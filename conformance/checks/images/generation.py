@@ -26,6 +26,11 @@ def b64_json(ctx: CheckContext) -> str:
     infos = common.b64_images(found, what)
     if len(infos) != 1:
         ctx.deviations.append(f"n=1 gave {len(infos)} images")
+    if infos and infos[0].format != "png":
+        # Tolerated (the bytes are an image the caller can read), but clients that label a b64_json image by
+        # the default format call it image/png.
+        ctx.deviations.append(f"the image is {infos[0].format.upper()} though the request names no output_format: "
+                              "the spec's default is png")
     return f"{common.describe(infos)} ({len(found['data'][0]['b64_json'])} base64 characters)"
 
 

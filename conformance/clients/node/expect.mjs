@@ -109,3 +109,112 @@ export function audio(bytes, contentType = null) {
   }
   return value;
 }
+
+// What the transcription checks allow a tiny model to mishear (conformance/checks/audio/transcription.py).
+export const MAX_WER = 0.5;
+// The image the image checks ask for: their prompt and their cheapest size (conformance/checks/images/common.py).
+export const IMAGE_PROMPT = "A red square on a white background.";
+export const IMAGE_SIZE = "64x64";
+const IMAGE_MEDIA = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
+
+const words = (text) => text.toLowerCase().match(/[a-z0-9']+/g) ?? [];
+
+// (substitutions + deletions + insertions) / words expected: conformance/checks/audio/common.py's word_error_rate.
+export function wordErrorRate(expected, heard) {
+  const ref = words(expected);
+  const hyp = words(heard);
+  let row = Array.from({ length: hyp.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= ref.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= hyp.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (ref[i - 1] !== hyp[j - 1] ? 1 : 0));
+    }
+    row = next;
+  }
+  return row[hyp.length] / Math.max(ref.length, 1);
+}
+
+// The transcript holds the spoken words; a text format handed back as the server's JSON body is wrong.
+export function transcript(value, spoken, responseFormat) {
+  if (typeof value !== "string" || !value.trim()) {
+    throw new Wrong(`expected a non-empty transcript, got ${JSON.stringify(value ?? null)?.slice(0, 300)}`, value ?? null);
+  }
+  const shown = { text: value.slice(0, 300) };
+  if (responseFormat === "text" && value.trimStart().startsWith("{")) {
+    let body = null;
+    try {
+      body = JSON.parse(value);
+    } catch {
+      body = null;
+    }
+    if (body && typeof body === "object" && !Array.isArray(body) && "text" in body) {
+      throw new Wrong(`response_format text, but the client hands back a JSON body as the transcript: ${value.slice(0, 200)}`, shown);
+    }
+  }
+  const wer = wordErrorRate(spoken, value);
+  shown.word_error_rate = Math.round(wer * 1000) / 1000;
+  if (wer > MAX_WER) {
+    throw new Wrong(`word error rate ${wer.toFixed(2)} against the uploaded sentence (heard ${JSON.stringify(value.slice(0, 120))})`, shown);
+  }
+  return shown;
+}
+
+const u16be = (b, at) => (b[at] << 8) | b[at + 1];
+const u32be = (b, at) => ((b[at] << 24) >>> 0) + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
+const u24le = (b, at) => b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
+
+// Format and size from the header (PNG, JPEG, WebP): conformance/checks/images/decode.py, without alpha.
+export function imageInfo(b) {
+  const head = Array.from(b.slice(0, 16), (c) => String.fromCharCode(c)).join("");
+  if (head.startsWith("\x89PNG\r\n\x1a\n")) {
+    if (b.length < 33 || head.slice(12, 16) !== "IHDR") throw new Error("a PNG signature without an IHDR chunk");
+    return { format: "png", width: u32be(b, 16), height: u32be(b, 20) };
+  }
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    let at = 2;
+    while (at + 4 <= b.length) {
+      if (b[at] !== 0xff) throw new Error(`a JPEG whose segment at byte ${at} does not start with a marker`);
+      const marker = b[at + 1];
+      if (marker === 0xff) { at += 1; continue; }
+      if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { at += 2; continue; }
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker) && at + 9 <= b.length) {
+        return { format: "jpeg", width: u16be(b, at + 7), height: u16be(b, at + 5) };
+      }
+      if (marker === 0xda) break;
+      at += 2 + u16be(b, at + 2);
+    }
+    throw new Error("a JPEG without a start-of-frame segment (no size)");
+  }
+  if (head.startsWith("RIFF") && head.slice(8, 12) === "WEBP") {
+    const kind = head.slice(12, 16);
+    if (kind === "VP8X" && b.length >= 30) return { format: "webp", width: 1 + u24le(b, 24), height: 1 + u24le(b, 27) };
+    if (kind === "VP8L" && b.length >= 25 && b[20] === 0x2f) {
+      const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+      return { format: "webp", width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    if (kind === "VP8 " && b.length >= 30 && b[23] === 0x9d && b[24] === 0x01 && b[25] === 0x2a) {
+      return { format: "webp", width: (b[26] | (b[27] << 8)) & 0x3fff, height: (b[28] | (b[29] << 8)) & 0x3fff };
+    }
+    throw new Error(`a WebP file whose first chunk ${JSON.stringify(kind)} gives no readable size`);
+  }
+  throw new Error(`${b.length} bytes that start ${JSON.stringify(head.slice(0, 12))}: not a PNG, JPEG or WebP image`);
+}
+
+// Image bytes whose header reads; when the client labels them (contentType), the label must match what they are.
+export function image(bytes, contentType = null) {
+  if (!bytes || bytes.length === 0) throw new Wrong(`expected image bytes, got ${bytes?.length ?? 0} bytes`, null);
+  let info;
+  try {
+    info = imageInfo(bytes);
+  } catch (err) {
+    throw new Wrong(`the client's image is not one: ${err.message}`, { bytes: bytes.length });
+  }
+  if (!(info.width > 0 && info.height > 0)) {
+    throw new Wrong(`the client's image is not one: a ${info.format.toUpperCase()} header with size ${info.width}x${info.height}`, { bytes: bytes.length });
+  }
+  const value = { bytes: bytes.length, format: info.format, size: `${info.width}x${info.height}`, ...(contentType ? { contentType } : {}) };
+  if (contentType && contentType.split(";")[0].trim().toLowerCase() !== IMAGE_MEDIA[info.format]) {
+    throw new Wrong(`the client labels the image ${contentType}, but the bytes are ${info.format}`, value);
+  }
+  return value;
+}

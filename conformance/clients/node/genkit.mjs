@@ -1,8 +1,9 @@
 // Genkit with @genkit-ai/compat-oai, configured as its documentation shows for an OpenAI-compatible server.
+import { readFileSync } from "node:fs";
 import { genkit, z } from "genkit";
 import {
   openAICompatible, defineCompatOpenAIEmbedder, defineCompatOpenAIModel, compatOaiModelRef,
-  defineCompatOpenAISpeechModel,
+  defineCompatOpenAISpeechModel, defineCompatOpenAITranscriptionModel, defineCompatOpenAIImageModel,
 } from "@genkit-ai/compat-oai";
 import * as x from "./expect.mjs";
 
@@ -24,6 +25,9 @@ function ai(ctx) {
     })] : []),
     ...(ctx.embeddingModel ? [defineCompatOpenAIEmbedder({ name: ctx.embeddingModel, client, pluginOptions: options })] : []),
     ...(ctx.speechModel ? [defineCompatOpenAISpeechModel({ name: ctx.speechModel, client, pluginOptions: options })] : []),
+    ...(ctx.transcriptionModel
+      ? [defineCompatOpenAITranscriptionModel({ name: ctx.transcriptionModel, client, pluginOptions: options })] : []),
+    ...(ctx.imageModel ? [defineCompatOpenAIImageModel({ name: ctx.imageModel, client, pluginOptions: options })] : []),
   ];
   return genkit({ plugins: [openAICompatible(options)] });
 }
@@ -69,6 +73,16 @@ export const notOffered = {
   "responses.stream": "compat-oai's models speak /v1/chat/completions only",
 };
 
+async function transcribe(ctx, responseFormat) {
+  const audio = readFileSync(ctx.audioFile).toString("base64");
+  const response = await ai(ctx).generate({
+    model: `${NAME}/${ctx.transcriptionModel}`,
+    prompt: [{ media: { contentType: "audio/mpeg", url: `data:audio/mpeg;base64,${audio}` } }],
+    ...(responseFormat === "text" ? {} : { config: { response_format: responseFormat } }),
+  });
+  return x.transcript(response.text, ctx.spoken, responseFormat);
+}
+
 export const scenarios = {
   "chat.create": async (ctx) => x.text((await ai(ctx).generate(request(ctx))).text),
   "chat.stream": async (ctx) => {
@@ -104,6 +118,20 @@ export const scenarios = {
     if (!media?.url?.startsWith("data:")) throw new x.Wrong(`no audio in the response: ${JSON.stringify(media ?? null)}`, media ?? null);
     const bytes = Buffer.from(media.url.slice(media.url.indexOf(",") + 1), "base64");
     return x.audio(new Uint8Array(bytes), media.contentType);
+  },
+  // The audio goes in as a media part (a data URL), as Genkit's OpenAI page shows for whisper-1; compat-oai asks
+  // response_format "text" unless configured, and hands the transcript back as the response's text.
+  "transcription.json": (ctx) => transcribe(ctx, "json"),
+  "transcription.text": (ctx) => transcribe(ctx, "text"),
+  // Genkit hands the image back as a data URL; compat-oai labels every image image/png whatever its bytes are.
+  "images.generate": async (ctx) => {
+    const response = await ai(ctx).generate({
+      model: `${NAME}/${ctx.imageModel}`, prompt: x.IMAGE_PROMPT, config: { size: x.IMAGE_SIZE },
+    });
+    const media = response.media;
+    if (!media?.url?.startsWith("data:")) throw new x.Wrong(`no image in the response: ${JSON.stringify(media ?? null).slice(0, 300)}`, media ?? null);
+    const bytes = Buffer.from(media.url.slice(media.url.indexOf(",") + 1), "base64");
+    return x.image(new Uint8Array(bytes), media.contentType);
   },
   "embeddings.create": async (ctx) => {
     const result = await ai(ctx).embed({ embedder: `${NAME}/${ctx.embeddingModel}`, content: x.EMBED_INPUT });

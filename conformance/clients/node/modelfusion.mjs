@@ -37,6 +37,12 @@ export const notOffered = {
   "responses.create": "ModelFusion predates /v1/responses",
   "responses.stream": "ModelFusion predates /v1/responses",
   "speech.create": "openaicompatible has no speech model (ModelFusion's speech models are OpenAI's, ElevenLabs' and LMNT's)",
+  // openai.Transcriber and openai.ImageGenerator take a base URL, but they are OpenAI's own models, not the
+  // openaicompatible provider ModelFusion documents for other servers: the transcriber asks verbose_json only and
+  // validates whisper-1's segment fields, and the image generator sends no model at all.
+  "transcription.json": "openaicompatible has no transcription model (ModelFusion's transcribers are OpenAI's whisper-1 and whisper.cpp's own API)",
+  "transcription.text": "openaicompatible has no transcription model (ModelFusion's transcribers are OpenAI's whisper-1 and whisper.cpp's own API)",
+  "images.generate": "openaicompatible has no image model (ModelFusion's openai.ImageGenerator sends no model: it is for OpenAI's DALL-E)",
 };
 
 export const scenarios = {

@@ -1,4 +1,5 @@
 // openai-node (the official TypeScript/JavaScript client) in every scenario it has a call for.
+import { createReadStream } from "node:fs";
 import OpenAI from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
@@ -29,6 +30,15 @@ function firstCall(message) {
   const call = message?.tool_calls?.[0];
   if (!call) throw new x.Wrong(`no tool call in the message: ${JSON.stringify(message).slice(0, 300)}`, message ?? null);
   return x.toolCall(call.function?.name, call.function?.arguments);
+}
+
+// The bundled speech file uploaded as applications do: a read stream, the client builds the form.
+async function transcribe(ctx, responseFormat) {
+  const result = await api(ctx).audio.transcriptions.create({
+    model: ctx.transcriptionModel, file: createReadStream(ctx.audioFile), response_format: responseFormat,
+  });
+  // json gives {text}, text the body as a string: each as the client hands it over.
+  return x.transcript(typeof result === "string" ? result : result?.text, ctx.spoken, responseFormat);
 }
 
 export const scenarios = {
@@ -102,6 +112,17 @@ export const scenarios = {
   "speech.create": async (ctx) => {
     const response = await api(ctx).audio.speech.create({ model: ctx.speechModel, voice: "alloy", input: x.SPEECH_INPUT });
     return x.audio(new Uint8Array(await response.arrayBuffer()));
+  },
+  "transcription.json": (ctx) => transcribe(ctx, "json"),
+  "transcription.text": (ctx) => transcribe(ctx, "text"),
+  // One b64_json image, decoded as an application does, and read from its header.
+  "images.generate": async (ctx) => {
+    const response = await api(ctx).images.generate({
+      model: ctx.imageModel, prompt: x.IMAGE_PROMPT, n: 1, size: x.IMAGE_SIZE, response_format: "b64_json",
+    });
+    const b64 = response.data?.[0]?.b64_json;
+    if (!b64) throw new x.Wrong(`no b64_json image in the response: ${JSON.stringify(response).slice(0, 300)}`, null);
+    return x.image(new Uint8Array(Buffer.from(b64, "base64")));
   },
   // The client's own default encoding (base64, decoded by the client), as applications call it.
   "embeddings.create": async (ctx) => {

@@ -2,7 +2,8 @@
 //
 //   node run.mjs SCENARIO_FILE < configs (one JSON config a line)
 //
-// config: {client, model, embedding_model, speech_model, api_key, scenarios: [{id, base_url, skip?}], timeout_s}
+// config: {client, model, embedding_model, speech_model, transcription_model, image_model, audio_file, spoken, api_key,
+//          scenarios: [{id, base_url, skip?}], timeout_s}
 // A scenario file exports `client` (the npm package whose version is reported), `scenarios` (id -> async
 // function(ctx) returning the value it got, throwing what the client threw or a Wrong for a wrong value) and
 // optionally `notOffered` (id -> why the client has no such call).
@@ -79,7 +80,9 @@ async function run(mod, ver, config) {
       continue;
     }
     const ctx = { baseURL: base_url, apiKey: config.api_key, model: config.model,
-                  embeddingModel: config.embedding_model, speechModel: config.speech_model, timeoutMs: config.timeout_s * 1000 };
+                  embeddingModel: config.embedding_model, speechModel: config.speech_model,
+                  transcriptionModel: config.transcription_model, imageModel: config.image_model,
+                  audioFile: config.audio_file, spoken: config.spoken, timeoutMs: config.timeout_s * 1000 };
     try {
       const value = await fn(ctx);
       line({ ...base, outcome: "works", value: value ?? null, exception: null, reason: null });

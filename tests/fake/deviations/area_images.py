@@ -54,6 +54,12 @@ def _format_ignored(req: ImageRequest) -> ImageRequest:
     return replace(req, output_format="png")
 
 
+@deviation("images.jpeg_by_default", "a request that names no output_format gets a JPEG (the spec's default is png)",
+           on="images_request")
+def _jpeg_by_default(req: ImageRequest) -> ImageRequest:
+    return req if "output_format" in req.raw else replace(req, output_format="jpeg")
+
+
 @deviation("images.background_ignored", "background 'transparent' gives an opaque image", on="images_request")
 def _background_ignored(req: ImageRequest) -> ImageRequest:
     return replace(req, background=None)
