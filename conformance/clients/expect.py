@@ -55,7 +55,7 @@ def answer(value: Any) -> Any:
 
 
 def tool_call(name: Any, arguments: Any) -> dict[str, Any]:
-    """One call of get_weather whose arguments are a JSON object with a string city."""
+    """One call of get_weather whose arguments are a JSON object."""
     parsed = arguments
     if isinstance(arguments, str):
         try:
@@ -66,8 +66,10 @@ def tool_call(name: Any, arguments: Any) -> dict[str, Any]:
     value = {"name": name, "arguments": parsed}
     if name != "get_weather":
         raise Wrong(f"expected a call of get_weather, got {name!r}", value)
-    if not isinstance(parsed, dict) or not isinstance(parsed.get("city"), str):
-        raise Wrong(f"expected arguments {{city: string}}, got {json.dumps(parsed)[:300]}", value)
+    # A JSON object is what clients need to hand the arguments on. Which keys the model wrote is its own wit:
+    # without strict: true OpenAI does not promise the function's schema either.
+    if not isinstance(parsed, dict):
+        raise Wrong(f"tool call arguments are JSON but not an object: {json.dumps(parsed)[:300]}", value)
     return value
 
 
