@@ -9,27 +9,19 @@ from conformance.checks._shared import shape as _shape
 from conformance.checks.chat.streaming import choice_events, dict_chunks, finish_problems, streamed_text
 from conformance.context import error_message, has_envelope
 from conformance.model import Exchange, Severity
+from conformance.properties import triage
 from conformance.properties.spec import OK, Example, Judgement
 from conformance.verdict import Fail
 
 RESPONSE = "CreateChatCompletionResponse"
 CHUNK = "CreateChatCompletionStreamResponse"
-BUSY = (408, 429, 502, 503, 504)
-
-
-def _not_judged(status: int, what: str) -> Judgement | None:
-    if status in (401, 403):
-        return Judgement(harness=f"{what}: {status} authentication failed; check --api-key-env")
-    if status in BUSY:
-        return Judgement(harness=f"{what}: {status} (busy, rate limited or not ready)")
-    return None
 
 
 def judge_invalid(example: Example, ex: Exchange) -> Judgement:
     """A request with one defect gets a 4xx with the OpenAI error envelope: never a 2xx, a 5xx or a bare 4xx."""
     status = ex.status or 0
     what, field = example.label, example.field or "?"
-    if (skip := _not_judged(status, what)) is not None:
+    if (skip := triage.not_judged(status, what)) is not None:
         return skip
     if 200 <= status < 300:
         return Judgement(f"{what} was accepted with {status}", key=f"accepted {field}",
@@ -50,13 +42,8 @@ def judge_invalid(example: Example, ex: Exchange) -> Judgement:
 def judge_valid(example: Example, ex: Exchange) -> Judgement:
     """A valid request gets a 2xx holding every invariant; a clear 4xx is noted, unless the request is the plainest."""
     status = ex.status or 0
-    if (skip := _not_judged(status, "a generated valid request")) is not None:
-        return skip
-    if 400 <= status < 500:
-        msg = error_message(ex.response_body) + ("" if has_envelope(ex.response_body) else " (no error envelope)")
-        if example.plain:
-            return Judgement(f"the plainest valid request was rejected with {status}: {msg}", key="plain rejected")
-        return Judgement(observation=f"rejected with {status}: {msg[:200]}")
+    if (early := triage.valid_rejected(example, ex)) is not None:
+        return early
     if status >= 500:
         return Judgement(f"a valid request ({example.label}) got a server error {status}: "
                          f"{error_message(ex.response_body)}", key="server error")

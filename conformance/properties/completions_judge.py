@@ -7,9 +7,9 @@ from typing import Any
 from conformance import sse, validate
 from conformance.checks._shared import shape as _shape
 from conformance.checks.completions.common import FINISH_REASONS, OBJECT, chunk_report
-from conformance.context import error_message, has_envelope
+from conformance.context import error_message
 from conformance.model import Exchange, Severity
-from conformance.properties.chat_judge import BUSY
+from conformance.properties import triage
 from conformance.properties.spec import Example, Judgement
 from conformance.verdict import Fail
 
@@ -25,15 +25,8 @@ class _Broken(Exception):
 def judge_valid(example: Example, ex: Exchange) -> Judgement:
     """A valid request gets a 2xx holding every invariant; a clear 4xx is noted, unless the request is the plainest."""
     status = ex.status or 0
-    if status in (401, 403):
-        return Judgement(harness=f"a generated valid request: {status} authentication failed; check --api-key-env")
-    if status in BUSY:
-        return Judgement(harness=f"a generated valid request: {status} (busy, rate limited or not ready)")
-    if 400 <= status < 500:
-        msg = error_message(ex.response_body) + ("" if has_envelope(ex.response_body) else " (no error envelope)")
-        if example.plain:
-            return Judgement(f"the plainest valid request was rejected with {status}: {msg}", key="plain rejected")
-        return Judgement(observation=f"rejected with {status}: {msg[:200]}")
+    if (early := triage.valid_rejected(example, ex)) is not None:
+        return early
     if not 200 <= status < 300:
         return Judgement(f"a valid request ({example.label}) got {status}: {error_message(ex.response_body)}",
                          key="server error" if status >= 500 else f"status {status}")

@@ -6,13 +6,13 @@ from typing import Any
 
 from conformance import validate
 from conformance.checks.embeddings import vectors as v
-from conformance.context import error_message, has_envelope
+from conformance.context import error_message
 from conformance.model import Exchange, Severity
+from conformance.properties import triage
 from conformance.properties.spec import Example, Judgement
 from conformance.verdict import Fail
 
 RESPONSE = "CreateEmbeddingResponse"
-BUSY = (408, 429, 502, 503, 504)
 
 
 def _count(given: Any) -> int:
@@ -66,15 +66,8 @@ def _plain(example: Example, body: Any, notes: list[str], devs: list[str]) -> No
 def judge_valid(example: Example, ex: Exchange) -> Judgement:
     """A valid request gets a 2xx with one flat vector per input; a clear 4xx is noted, unless the request is plainest."""
     status = ex.status or 0
-    if status in (401, 403):
-        return Judgement(harness=f"a generated valid request: {status} authentication failed; check --api-key-env")
-    if status in BUSY:
-        return Judgement(harness=f"a generated valid request: {status} (busy, rate limited or not ready)")
-    if 400 <= status < 500:
-        msg = error_message(ex.response_body) + ("" if has_envelope(ex.response_body) else " (no error envelope)")
-        if example.plain:
-            return Judgement(f"the plainest valid request was rejected with {status}: {msg}", key="plain rejected")
-        return Judgement(observation=f"rejected with {status}: {msg[:200]}")
+    if (early := triage.valid_rejected(example, ex)) is not None:
+        return early
     if status >= 500:
         return Judgement(f"a valid request ({example.label}) got a server error {status}: "
                          f"{error_message(ex.response_body)}", key="server error")

@@ -8,9 +8,10 @@ from conformance import sse, validate
 from conformance.checks.responses import events as ev
 from conformance.checks.responses import shape
 from conformance.checks.responses.streaming import LETTERS, ORDER
-from conformance.context import error_message, has_envelope
+from conformance.context import error_message
 from conformance.model import Exchange, Severity
-from conformance.properties.chat_judge import _not_judged, judge_invalid
+from conformance.properties import triage
+from conformance.properties.chat_judge import judge_invalid
 from conformance.properties.spec import OK, Example, Judgement
 from conformance.verdict import Fail
 
@@ -27,13 +28,8 @@ class _Broken(Exception):
 def judge_valid(example: Example, ex: Exchange) -> Judgement:
     """A valid request gets a 2xx holding every invariant; a clear 4xx is noted, unless the request is the plainest."""
     status = ex.status or 0
-    if (skip := _not_judged(status, "a generated valid request")) is not None:
-        return skip
-    if 400 <= status < 500:
-        msg = error_message(ex.response_body) + ("" if has_envelope(ex.response_body) else " (no error envelope)")
-        if example.plain:
-            return Judgement(f"the plainest valid request was rejected with {status}: {msg}", key="plain rejected")
-        return Judgement(observation=f"rejected with {status}: {msg[:200]}")
+    if (early := triage.valid_rejected(example, ex)) is not None:
+        return early
     if not 200 <= status < 300:
         return Judgement(f"a valid request ({example.label}) got {status}: {error_message(ex.response_body)}",
                          key="server error" if status >= 500 else f"status {status}")
