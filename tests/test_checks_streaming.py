@@ -311,3 +311,16 @@ def test_an_absent_finish_reason_in_chunks_is_a_deviation_not_a_failure() -> Non
         result = _execute_alone(url, "stream.chunk.schema")
     assert result.outcome is Outcome.PASS, result.reason
     assert result.deviations == ("1 of 2 chunks omit choices[].finish_reason (clients read null)",)
+
+
+@pytest.mark.parametrize(("clean_posts", "outcome", "samples"),
+                         [(0, Outcome.FAIL, 1), (1, Outcome.FAIL, 2), (2, Outcome.FAIL, 3), (3, Outcome.PASS, 3)])
+def test_n_choices_samples_until_the_order_breaks(clean_posts: int, outcome: Outcome, samples: int) -> None:
+    """Choice 1 first on some requests only (llama.cpp: 5 of 6 on a fresh server) is caught within 3 samples."""
+    with FakeServer(deviations={"stream.n_choice_1_first"}, clean_posts=clean_posts) as srv:
+        result = _execute_alone(srv.base_url, "stream.n.choices")
+        sent = [b for m, _, b in srv.requests if m == "POST"]
+    assert result.outcome is outcome, result.reason
+    assert len(sent) == samples
+    if outcome is Outcome.PASS:
+        assert "in 3 sample(s)" in result.reason and "began with choice 1" not in result.reason

@@ -22,15 +22,17 @@ class FakeServer:
     def __init__(self, deviations: Iterable[str] | str = (), api_key: str | None = None,
                  model: str = "fake-model", stream_delay: float = 0.002, latency: float = 0.0,
                  slots: int | None = None, rate_limited: int = 0, retry_after: str = "1",
-                 stall_streams: bool = False, deviating_posts: int | None = None) -> None:
+                 stall_streams: bool = False, deviating_posts: int | None = None,
+                 clean_posts: int = 0) -> None:
         """latency: seconds each request occupies a slot; slots: requests served at once (others queue);
         deviating_posts: the deviations apply to the first N POSTs only (a server that misbehaves now and then);
+        clean_posts: the deviations apply only after the first N POSTs (a server that misbehaves later);
         rate_limited: the first N POSTs are answered 429 with a Retry-After header of retry_after;
         stall_streams: every stream stops after its first chunk, without closing, until the server stops."""
         names = (deviations,) if isinstance(deviations, str) else tuple(deviations)
         self.hooks = Hooks(names)  # ValueError for unknown names, before anything starts
         self.deviations = self.hooks.active
-        self.app = App(AppConfig(model=model, api_key=api_key), self.hooks, State())
+        self.app = App(AppConfig(model=model, api_key=api_key), Hooks(()) if clean_posts else self.hooks, State())
         self.model = model
         self.api_key = api_key
         self.stream_delay = stream_delay
@@ -41,6 +43,7 @@ class FakeServer:
         self._in_flight = 0
         self._rate_limited = rate_limited
         self._deviating_posts = deviating_posts
+        self._clean_posts = clean_posts
         self._posts = 0
         self.retry_after = retry_after
         self.stall_streams = stall_streams
@@ -115,6 +118,8 @@ class FakeServer:
                 self._posts += 1
                 if self._deviating_posts is not None and self._posts > self._deviating_posts:
                     self.app.hooks = Hooks(())  # from here on the fake behaves
+                if self._clean_posts and self._posts == self._clean_posts + 1:
+                    self.app.hooks = self.hooks  # from here on the fake deviates
 
     def crashed(self, trace: str) -> None:
         """Log a bug in the fake."""
