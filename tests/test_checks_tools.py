@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.checks.chat.tools import _no_call
 from conformance.model import CheckResult
 from tests.fake import DEVIATIONS, FakeServer
 from tests.helpers import not_passed, run_checks
 
 PATTERN = "tools.*"
 GATE = "tools.required.tool_calls"
-CALL_SHAPE = ("tools.required.tool_calls", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
+CALL_SHAPE = ("tools.required.tool_calls", "tools.required.enforced", "tools.named.call", "tools.parallel.disabled",
+              "tools.parallel.enabled")
 ARGUMENTS = ("tools.required.arguments", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
 # The checks that need a server that does call tools: they skip where forcing a call gives text.
-AFTER_REQUIRED = ("tools.required.arguments", "tools.required.finish_reason", "tools.none.text", "tools.auto.calls",
+AFTER_REQUIRED = ("tools.required.enforced", "tools.required.arguments", "tools.required.finish_reason",
+                  "tools.none.text", "tools.auto.calls",
                   "tools.choice.unknown_name", "tools.choice.without_tools", "tools.parallel.disabled",
                   "tools.parallel.enabled", "tools.stream.index", "tools.stream.first_delta",
                   "tools.stream.arguments", "tools.stream.finish_reason")
@@ -31,6 +34,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # The gate's 500 is reported once; named choices and tool results still get judged on their own.
     "tools.required_500": {"tools.required.tool_calls": "fail", **dict.fromkeys(AFTER_REQUIRED, "skip")},
     "tools.named_ignored": {"tools.named.call": "ignored"},
+    "tools.required_obeyed_only": {"tools.required.enforced": "ignored"},
     "tools.parallel_ignored": {"tools.parallel.disabled": "ignored"},
     "tools.tool_role_rejected": {"tools.result.round_trip": "unsupported"},
     "tools.tool_result_dropped": {"tools.result.round_trip": "ignored"},
@@ -54,7 +58,7 @@ def _results(deviations: set[str]) -> dict[str, CheckResult]:
 def test_every_tool_check_passes_on_the_conformant_fake() -> None:
     """The conformant fake calls tools as OpenAI does: nothing fails, nothing is even a deviation."""
     results = _results(set())
-    assert len(results) == 16
+    assert len(results) == 17
     assert not_passed(results) == {}
     assert {k: r.deviations for k, r in results.items() if r.deviations} == {}
 
@@ -106,3 +110,14 @@ def test_auto_reports_the_models_choice() -> None:
     assert result.spec.model_dependent
     assert result.details == {"calls": 0, "samples": 3}
     assert len(result.evidence) == 4  # the shared forced request, then three fresh samples
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ('<tool_call>\n{"name": "get_weather", "arguments": {"city": "The sea', "Skip"),
+    ('{"name": "get_weather", "argu', "Skip"),
+    ("The weather in Paris is mild.\n\nHere's how to format the weather data:\n\n```\n{\n  \"type\": \"", "Ignored"),
+])
+def test_a_cut_answer_excuses_no_call_only_when_it_began_as_a_call(text: str, verdict: str) -> None:
+    """Prose cut by max_tokens is the choice ignored, even when it goes on to show JSON (llama-server)."""
+    body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"}]}
+    assert type(_no_call(body, "tool_choice 'required'")).__name__ == verdict

@@ -197,6 +197,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                  "type_missing", "unknown_name", "required_ignored")},
     "tools.named_ignored": ({}, lambda api: tool_shape(api.body(
         tools=TOOLS, tool_choice={"type": "function", "function": {"name": "get_time"}}))),
+    "tools.required_obeyed_only": ({}, lambda api: tool_shape(api.body(
+        messages=[{"role": "user", "content": "Say hello."}], tools=TOOLS, tool_choice="required"))),
     "tools.parallel_ignored": ({}, lambda api: tool_shape(api.body(parallel_tool_calls=False, **_REQUIRED))),
     "tools.tool_role_rejected": ({}, _status(messages=TOOL_TURN, tools=TOOLS)),
     "tools.tool_result_dropped": ({}, lambda api: api.body(messages=TOOL_TURN, tools=TOOLS)["usage"]["prompt_tokens"]),

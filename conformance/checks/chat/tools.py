@@ -174,8 +174,10 @@ def _content_note(ctx: CheckContext, body: dict[str, Any]) -> None:
 
 def _no_call(body: dict[str, Any], what: str) -> Ignored | Skip:
     text = _shape.message(body).get("content")
-    # A cut is only an excuse when a call was on its way; prose cut short is the choice ignored.
-    if _shape.finish_reason(body) == "length" and "{" in str(text):
+    # A cut is only an excuse when the answer began as a call (JSON, or a tag such as <tool_call>); prose cut
+    # short is the choice ignored, even when the prose goes on to show JSON (llama-server: "The weather in
+    # Paris ... Here's how to format the weather data: ```{").
+    if _shape.finish_reason(body) == "length" and str(text or "").lstrip().startswith(("{", "[", "<")):
         return Skip(f"{what}: cut by max_tokens before a call was complete: {str(text)[:120]!r}")
     cut = " (cut by max_tokens)" if _shape.finish_reason(body) == "length" else ""
     return Ignored(f"{what} was accepted but answered with text{cut}, no tool call: {str(text)[:120]!r}")
@@ -192,6 +194,27 @@ def required_tool_calls(ctx: CheckContext) -> str:
     check_envelopes(calls)
     _content_note(ctx, body)
     return f"{len(calls)} call(s): {', '.join(call_names(calls))}"
+
+
+# The weather prompt asks for a call anyway, so a call back cannot tell forcing from obedience. A greeting
+# needs no tool and a short one: a poem went into vLLM's `city` argument and was cut by max_tokens (no verdict).
+HELLO_PROMPT = [{"role": "user", "content": "Say hello."}]
+
+
+@check("tools.required.enforced", feature=FEATURE, field="tool_choice",
+       behavior="tool_choice 'required' is enforced: a prompt that needs no tool ('Say hello.') is still answered with a tool call")
+def required_enforced(ctx: CheckContext) -> str:
+    forced_calls(ctx)  # a server that gives no call even when asked for one is judged by the gate
+    # One sample at temperature 0 is enough: forcing is the server's constraint, not the model's choice.
+    body = ctx.expect_ok(ctx.chat(**tool_body(messages=HELLO_PROMPT, tool_choice="required")),
+                         "tool_choice 'required' with a greeting prompt")
+    calls = tool_calls(body)
+    if not calls:
+        text = _shape.message(body).get("content")
+        ctx.note(text=text, finish_reason=_shape.finish_reason(body))
+        raise _no_call(body, "tool_choice 'required' with a greeting prompt")
+    check_envelopes(calls)
+    return f"'Say hello.' with tool_choice 'required' was answered with {len(calls)} call(s): {', '.join(call_names(calls))}"
 
 
 @check("tools.declared.reach_prompt", feature=FEATURE, field="tools",

@@ -86,6 +86,15 @@ def _required_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, tool_choice="none") if req.tool_choice == "required" else req
 
 
+@deviation("tools.required_obeyed_only", "tool_choice 'required' gives a call only when the prompt asks for a "
+           "tool (a model that obeys, not a server that forces: vLLM 0.32 CPU)", on="request")
+def _required_obeyed_only(req: ChatRequest) -> ChatRequest:
+    asked = " ".join(m.text for m in req.messages if m.role == "user").lower()
+    if req.tool_choice == "required" and not any(w in asked for w in ("weather", "time")):
+        return replace(req, tool_choice="none")
+    return req
+
+
 @deviation("tools.named_ignored", "a named tool_choice calls another declared tool, or answers in text",
            on="request")
 def _named_ignored(req: ChatRequest) -> ChatRequest:
