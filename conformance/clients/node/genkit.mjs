@@ -33,10 +33,14 @@ function ai(ctx) {
 }
 
 // compat-oai passes unknown config keys through to the request body: max_tokens and tool_choice go that way.
+// It also deletes every falsy key from the body, so `temperature: 0` never reaches the server and the answer
+// is sampled (vLLM then wrote a cut `<tool_call>` text once in a recording, and tool_calls in 6 of 6 curls of the
+// same body, with sampled arguments). GREEDY is the smallest positive value servers take as greedy (vLLM: below 1e-5).
+const GREEDY = 1e-6;
 const request = (ctx, extra = {}) => ({
   model: `${NAME}/${ctx.model}`,
   prompt: x.PROMPT,
-  config: { temperature: 0, max_tokens: x.MAX_TOKENS },
+  config: { temperature: GREEDY, max_tokens: x.MAX_TOKENS },
   ...extra,
 });
 
@@ -55,7 +59,7 @@ const tools = (ctx, instance) => request(ctx, {
   prompt: x.TOOL_PROMPT,
   tools: [weatherTool(instance)],
   returnToolRequests: true,
-  config: { temperature: 0, max_tokens: x.TOOL_MAX_TOKENS, tool_choice: "required" },
+  config: { temperature: GREEDY, max_tokens: x.TOOL_MAX_TOKENS, tool_choice: "required" },
 });
 
 function firstRequest(response) {
@@ -97,7 +101,7 @@ export const scenarios = {
     const response = await ai(ctx).generate(request(ctx, {
       prompt: x.STRUCTURED_PROMPT,
       output: { schema: z.object({ answer: z.enum(["yes", "no"]) }), constrained: true },
-      config: { temperature: 0, max_tokens: x.STRUCTURED_MAX_TOKENS },
+      config: { temperature: GREEDY, max_tokens: x.STRUCTURED_MAX_TOKENS },
     }));
     return x.answer(response.output);
   },
