@@ -20,7 +20,8 @@ export const ANSWER_SCHEMA = {
   additionalProperties: false,
 };
 export const TOOL_PROMPT = "What is the weather in Paris?";
-export const TOOL_MAX_TOKENS = 64;
+// As the suite's own tool checks (80): at 64 vLLM cut a forced call it completes in 36 tokens at 80 (3 of 3 by curl).
+export const TOOL_MAX_TOKENS = 80;
 export const TOOL = {
   type: "function",
   function: {
