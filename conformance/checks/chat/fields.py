@@ -93,8 +93,8 @@ def stop_words(text: str) -> tuple[str, str | None]:
 
 
 def _unstopped(ctx: CheckContext, what: str) -> str:
-    # Fresh, not from the run cache: the reference must be sent right before the stopped request, since
-    # some servers answer according to the request before (llama-cpp-python's prompt cache).
+    # Fresh, not from the run cache: this reference is sent right after the stopped request, since some
+    # servers answer according to the request before (llama-cpp-python's prompt cache).
     return _shape.text(ctx.expect_ok(ctx.chat(cache=False), what))
 
 
@@ -105,8 +105,10 @@ def _diverged(out: str, base: str, word: str) -> bool:
 
 
 def _stop_case(ctx: CheckContext, make_stop: Any) -> str:
-    """Send the unstopped request, pick the stop string from its answer, send it with stop, and judge."""
-    base = _unstopped(ctx, "a plain chat completion (the unstopped reference)")
+    """Take the unstopped answer, pick the stop string from it, send the request with stop, and judge."""
+    # The run's plain answer (from the run cache, which many checks share) is the first reference; a stopped
+    # answer that leaves its path is judged again against a fresh one sent right after it (below).
+    base = _shape.text(ctx.expect_ok(ctx.chat(), "a plain chat completion (the unstopped reference)"))
     word, later = stop_words(base)
     stop = make_stop(word, later)
     body = _body(ctx, f"stop={stop!r}", stop=stop, cache=False)
