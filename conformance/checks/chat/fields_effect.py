@@ -42,6 +42,16 @@ VERBOSE_TOKENS = 80
 NEWS_PROMPT = [{"role": "user", "content": "What happened in the news today? Cite your sources."}]
 
 
+# Fields every chat model takes, whose effects show in different places (a stored completion, the
+# answer's service_tier): asked for in one request, sent once for their three checks.
+STORED = {"store": True, "metadata": METADATA}
+TIER = {"service_tier": "auto"}
+
+# The fields of no visible effect ride along (the run cache sends this once for six checks); a server that
+# rejects it gets narrower requests (_by_design, _with), so a rejection is still pinned on the field that caused it.
+ACCEPTED_TOGETHER: dict[str, Any] = {**STORED, **TIER, **NO_VISIBLE_EFFECT}
+
+
 def _no_effect(ctx: CheckContext, field: str, why: str) -> NoReturn:
     """No effect seen: an invalid value decides between 'not read at all' and 'read, effect unseen'."""
     bad = INVALID[field]
@@ -72,8 +82,15 @@ def _usage_details(body: dict[str, Any]) -> dict[str, Any]:
 
 def _by_design(field: str, value: str) -> CheckFn:
     def run(ctx: CheckContext) -> str:
-        # All of them in one request first (sent once for the three checks); where that is not answered
-        # normally, this field goes alone, so a rejection is pinned on the field that caused it.
+        # First the one request of every field taken without a visible error (ACCEPTED_TOGETHER, sent once for
+        # six checks); then these three in one request (sent once for the three checks); where that is not
+        # answered normally either, this field goes alone, so a rejection is pinned on the field that caused it.
+        widest = ctx.chat(max_tokens=CHEAP, **ACCEPTED_TOGETHER)
+        if 200 <= (widest.status or 0) < 300:
+            ctx.expect_ok(widest, f"{field}={value!r} with {', '.join(k for k in ACCEPTED_TOGETHER if k != field)}")
+            ctx.note(effect=BY_DESIGN)
+            return ("accepted (in one request with the other fields of no visible effect and store, metadata, "
+                    "service_tier); no visible effect by design")
         together = ctx.chat(max_tokens=CHEAP, **NO_VISIBLE_EFFECT)
         if 200 <= (together.status or 0) < 300:
             ctx.expect_ok(together, f"{field}={value!r} with {', '.join(sorted(set(NO_VISIBLE_EFFECT) - {field}))}")
@@ -94,15 +111,13 @@ for _field, _value in NO_VISIBLE_EFFECT.items():
         _by_design(_field, _value))
 
 
-# Fields every chat model takes, whose effects show in different places (a stored completion, the
-# answer's service_tier): asked for in one request, sent once for their three checks.
-STORED = {"store": True, "metadata": METADATA}
-TIER = {"service_tier": "auto"}
-
 
 def _with(ctx: CheckContext, fields: dict[str, Any], what: str) -> dict[str, Any]:
-    """The answer to a request with these fields: the shared one with STORED and TIER where that is answered
-    normally, else one with these fields alone (so a rejection is pinned on the field that caused it)."""
+    """The answer to a request with these fields: the shared one with STORED, TIER and the fields of no visible
+    effect where that is answered normally, else the one with STORED and TIER, else these fields alone."""
+    widest = ctx.chat(max_tokens=CHEAP, **ACCEPTED_TOGETHER)
+    if 200 <= (widest.status or 0) < 300:
+        return ctx.expect_ok(widest, f"{what} (with {', '.join(k for k in ACCEPTED_TOGETHER if k not in fields)})")
     together = ctx.chat(max_tokens=CHEAP, **STORED, **TIER)
     if 200 <= (together.status or 0) < 300:
         return ctx.expect_ok(together, f"{what} (with {', '.join(k for k in (*STORED, *TIER) if k not in fields)})")
