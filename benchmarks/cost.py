@@ -7,8 +7,9 @@ were stored have none).
     python benchmarks/cost.py --base-url http://127.0.0.1:8086/v1 --model smollm2   # a live server instead
 
 With --base-url it runs the whole suite once against that server and prints what the run spent (requests,
-tokens, wall time) and the verdict counts, so a change to the checks can be measured before and after on
-the same server.
+tokens, wall time; per endpoint), the chat run (the /v1/chat/completions part of the run's usage, split into
+the client matrix's cells and the checks) and the verdict counts, so a change to the checks can be measured
+before and after on the same server.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 from conformance import bundled, results  # noqa: E402
 from tests.fake import FakeServer  # noqa: E402
 
+CHAT = "/v1/chat/completions"
+
 
 def _run(args: list[str], out: Path) -> tuple[float, dict]:
     start = time.monotonic()
@@ -41,7 +44,31 @@ def _live(base_url: str, model: str) -> None:
     u, s = doc["usage"], doc["summary"]
     print(f"{base_url}: {len(doc['checks'])} checks, {u['requests']} requests, {u['prompt_tokens']} prompt + "
           f"{u['completion_tokens']} completion = {u['total_tokens']} tokens, {secs:.1f} s wall")
+    for endpoint, part in (u.get("endpoints") or {}).items():
+        print(f"  {endpoint}: {part['requests']} requests, {part['total_tokens']} tokens")
+    chat = (u.get("endpoints") or {}).get(CHAT)
+    if chat:
+        cells, cell_tokens = _client_spend(doc, CHAT)
+        print(f"chat run ({CHAT}): {chat['requests']} requests, {chat['total_tokens']} tokens; of them the client "
+              f"matrix's cells {cells} requests, {cell_tokens} tokens; the checks {chat['requests'] - cells} requests, "
+              f"{chat['total_tokens'] - cell_tokens} tokens")
     print("verdicts: " + ", ".join(f"{v} {k}" for k, v in s.items() if v))
+
+
+def _client_spend(doc: dict, endpoint: str) -> tuple[int, int]:
+    """Requests and reported tokens of the client matrix's cells on one endpoint (from their evidence)."""
+    requests = tokens = 0
+    for cell in doc.get("clients") or []:
+        for ex in cell.get("evidence") or []:
+            if not ex["request"]["url"].split("?")[0].endswith(endpoint[3:]):
+                continue
+            requests += 1
+            body = (ex.get("response") or {}).get("body")
+            usage = body.get("usage") if isinstance(body, dict) else None
+            if isinstance(usage, dict):
+                tokens += sum(v for k, v in usage.items() if k in ("prompt_tokens", "completion_tokens")
+                              and isinstance(v, int))
+    return requests, tokens
 
 
 def main() -> None:
