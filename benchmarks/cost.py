@@ -37,10 +37,10 @@ def _run(args: list[str], out: Path) -> tuple[float, dict]:
     return time.monotonic() - start, results.load(out)
 
 
-def _live(base_url: str, model: str) -> None:
-    """One full run against a live server: what it spent and what it found."""
+def _live(base_url: str, model: str, keep: Path | None) -> None:
+    """One full run against a live server: what it spent and what it found (its folder kept in keep, if given)."""
     with tempfile.TemporaryDirectory() as tmp:
-        secs, doc = _run(["--base-url", base_url, "--model", model], Path(tmp) / "live")
+        secs, doc = _run(["--base-url", base_url, "--model", model], keep or Path(tmp) / "live")
     u, s = doc["usage"], doc["summary"]
     print(f"{base_url}: {len(doc['checks'])} checks, {u['requests']} requests, {u['prompt_tokens']} prompt + "
           f"{u['completion_tokens']} completion = {u['total_tokens']} tokens, {secs:.1f} s wall")
@@ -76,9 +76,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base-url", help="measure one run against this live server instead")
     parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--keep", type=Path, help="with --base-url: write the run's reports here (to compare verdicts)")
     args = parser.parse_args()
     if args.base_url:
-        _live(args.base_url, args.model)
+        _live(args.base_url, args.model, args.keep)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
