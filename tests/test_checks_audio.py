@@ -64,6 +64,8 @@ FLIPS: dict[str, dict[str, str]] = {
                                          "transcription.format.srt": "fail", "transcription.format.vtt": "fail"},
     "transcription.words_ignored": {"transcription.timestamps.word": "ignored"},
     "transcription.language_unreported": {"transcription.language.effect": "accepted"},
+    # English speech with language fr: still 'english' and the same words, as faster-whisper-server answers.
+    "transcription.language_ignored": {"transcription.language.effect": "ignored"},
     "transcription.prompt_ignored": {"transcription.prompt.effect": "accepted"},
     "transcription.temperature_rejected": {"transcription.temperature.accepted": "unsupported"},
     "transcription.model_ignored": {"transcription.model.unknown": "ignored"},
@@ -118,6 +120,23 @@ def test_a_deviation_flips_its_checks(deviation: str) -> None:
     for (dev, check_id), severity in SEVERITY.items():
         if dev == deviation:
             assert results[check_id].severity is not None and results[check_id].severity.value == severity
+
+
+def test_language_is_judged_by_a_language_other_than_the_audio_s() -> None:
+    """English speech with language 'en' is reported English by any server; 'fr' shows whether it is followed.
+
+    The plain verbose_json request is transcription.format.verbose_json's own: the pair costs one request more.
+    """
+    pair = "transcription.format.verbose_json,transcription.language.effect"
+    with FakeServer() as srv:
+        followed = run_audio(srv.base_url, pair)["transcription.language.effect"]
+        posts = [p for m, p, _ in srv.requests if m == "POST"]
+    assert followed.outcome is Outcome.PASS and "reports 'french' (without it 'english')" in followed.reason
+    assert len(posts) == 2
+    with FakeServer(deviations={"transcription.language_ignored"}) as srv:
+        ignored = run_audio(srv.base_url, pair)["transcription.language.effect"]
+    assert ignored.outcome is Outcome.IGNORED
+    assert "still reports 'english', as without it, and the same transcript" in ignored.reason
 
 
 def test_no_model_given_leaves_each_endpoint_untested() -> None:

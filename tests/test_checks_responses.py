@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.checks.responses.state import UNKNOWN_ID
 from conformance.model import CheckResult
 from tests.fake import DEVIATIONS, FakeServer
 from tests.helpers import not_passed, run_checks
@@ -35,11 +36,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "responses.tools_ignored": {"responses.tools.forced_call": "ignored", "responses.tools.in_prompt": "ignored"},
     "responses.call_output_rejected": {"responses.tools.call_output": "unsupported"},
     "responses.call_output_dropped": {"responses.tools.call_output": "ignored"},
-    "responses.previous_response_id_rejected": {"responses.previous_response_id.continues": "unsupported"},
+    # Refused even for the id it just returned (as llama-server): refusing an unknown id shows nothing.
+    "responses.previous_response_id_rejected": {"responses.previous_response_id.continues": "unsupported",
+                                                "responses.previous_response_id.unknown": "skip"},
     "responses.previous_response_id_ignored": {"responses.previous_response_id.continues": "ignored",
                                                "responses.previous_response_id.unknown": "fail"},
     # Nothing stored: the earlier turn is unknown too, which is how the conformant fake answers an unknown id.
     "responses.nothing_stored": {"responses.previous_response_id.continues": "unsupported",
+                                 "responses.previous_response_id.unknown": "skip",
                                  "responses.store.retrieve": "unsupported"},
     "responses.store_false_kept": {"responses.store.retrieve": "ignored"},
     "responses.stream_as_json": {**STREAM_FAILS, "responses.stream.content_type": "ignored"},
@@ -54,11 +58,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "responses.stream_no_usage": {"responses.stream.usage": "fail"},
     "responses.stream_created_wrong": {"responses.stream.event_schema": "fail"},
     # As transformers serve: every check that reads a plain Response fails (breaks clients), none errors.
-    "responses.always_streams": {f"responses.{c}": "fail" for c in (
+    # The unknown id skips: with no first turn to refer to, refusing an unknown id shows nothing.
+    "responses.always_streams": {**{f"responses.{c}": "fail" for c in (
         "create.string_input", "create.schema", "create.message_items", "usage.counts", "instructions.effect",
         "max_output_tokens.incomplete", "temperature.effect", "top_p.effect", "previous_response_id.continues",
         "store.retrieve", "text.json_object", "text.json_schema", "tools.forced_call", "tools.call_output",
-        "tools.in_prompt")},
+        "tools.in_prompt")}, "responses.previous_response_id.unknown": "skip"},
 }
 
 
@@ -86,3 +91,23 @@ def test_deviation_flips_the_right_checks(deviation: str) -> None:
     """Each deviation changes exactly the expected verdicts."""
     failing = not_passed(_results({deviation}))
     assert {k: v.split(":", 1)[0] for k, v in failing.items()} == EXPECTED[deviation], failing
+
+
+def test_unknown_id_is_judged_only_where_a_known_id_is_taken() -> None:
+    """A server refusing every previous_response_id (llama-server) does not pass for refusing an unknown one.
+
+    The known-id request is the continues check's own: the pair costs no request beyond the unknown id's.
+    """
+    with FakeServer(deviations={"responses.previous_response_id_rejected"}) as srv:
+        results = run_checks(srv.base_url, "responses.previous_response_id.*")
+        ids = [b.get("previous_response_id") for m, p, b in srv.requests if p.endswith("/responses")]
+    unknown = results["responses.previous_response_id.unknown"]
+    assert unknown.outcome.value == "skip"
+    assert "refuses even a known previous_response_id" in unknown.reason and "400" in unknown.reason
+    assert UNKNOWN_ID not in ids  # nothing to learn from it, so it is not sent
+    assert len([i for i in ids if i]) == 1  # the known id once, shared by both checks
+    with FakeServer() as srv:
+        results = run_checks(srv.base_url, "responses.previous_response_id.*")
+        ids = [b.get("previous_response_id") for m, p, b in srv.requests if p.endswith("/responses")]
+    assert results["responses.previous_response_id.unknown"].outcome.value == "pass"
+    assert len(ids) == 4  # first turn, second turn alone, known id, unknown id

@@ -14,10 +14,10 @@ GATE = "tools.required.tool_calls"
 CALL_SHAPE = ("tools.required.tool_calls", "tools.required.enforced", "tools.named.call", "tools.parallel.disabled",
               "tools.parallel.enabled")
 ARGUMENTS = ("tools.required.arguments", "tools.named.call", "tools.parallel.disabled", "tools.parallel.enabled")
-# The checks that need a server that does call tools: they skip where forcing a call gives text.
+# The checks that need a server that does call tools: they skip where forcing a call gives text. The
+# tool_choice validation checks are not among them: an invalid choice taken with 200 is lax wherever it is.
 AFTER_REQUIRED = ("tools.required.enforced", "tools.required.arguments", "tools.required.finish_reason",
-                  "tools.none.text", "tools.auto.calls",
-                  "tools.choice.unknown_name", "tools.choice.without_tools", "tools.parallel.disabled",
+                  "tools.none.text", "tools.auto.calls", "tools.parallel.disabled",
                   "tools.parallel.enabled", "tools.stream.index", "tools.stream.first_delta",
                   "tools.stream.arguments", "tools.stream.finish_reason")
 
@@ -39,6 +39,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "tools.tool_role_rejected": {"tools.result.round_trip": "unsupported"},
     "tools.tool_result_dropped": {"tools.result.round_trip": "ignored"},
     "tools.unknown_choice_accepted": {"tools.choice.unknown_name": "fail"},
+    "tools.choice_without_tools_accepted": {"tools.choice.without_tools": "fail"},
     # The official SDK's stream helper raises TypeError on a tool-call delta without index: every check reading
     # that stream fails, not only the one about indexes.
     "stream.tool_call_no_index": dict.fromkeys(("tools.stream.index", "tools.stream.first_delta",
@@ -121,3 +122,16 @@ def test_a_cut_answer_excuses_no_call_only_when_it_began_as_a_call(text: str, ve
     """Prose cut by max_tokens is the choice ignored, even when it goes on to show JSON (llama-server)."""
     body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "length"}]}
     assert type(_no_call(body, "tool_choice 'required'")).__name__ == verdict
+
+
+def test_lax_tool_choice_shows_where_forcing_is_ignored_too() -> None:
+    """As llama-server: 'required' gives text and both invalid choices get 200: lax validation, not a skip."""
+    results = _results({"tools.required_ignored", "tools.unknown_choice_accepted",
+                        "tools.choice_without_tools_accepted"})
+    for check_id in ("tools.choice.unknown_name", "tools.choice.without_tools"):
+        result = results[check_id]
+        assert (result.outcome.value, result.severity and result.severity.value) == ("fail", "lax-validation"), \
+            result.reason
+        assert "accepted with 200" in result.reason
+        # The gate's cached 'required' request plus the invalid one: no request of their own beyond it.
+        assert len(result.evidence) == 2

@@ -204,6 +204,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "tools.tool_result_dropped": ({}, lambda api: api.body(messages=TOOL_TURN, tools=TOOLS)["usage"]["prompt_tokens"]),
     "tools.unknown_choice_accepted": ({}, _status(tools=TOOLS, tool_choice={"type": "function",
                                                                              "function": {"name": "nope"}})),
+    "tools.choice_without_tools_accepted": ({}, _status(tool_choice="required")),
     "tools.rejected": ({}, _status(tools=TOOLS)),
     "tools.required_500": ({}, _status(**_REQUIRED)),
     # logprobs

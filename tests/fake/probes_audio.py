@@ -49,6 +49,7 @@ AUDIO_PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "transcription.words_ignored": ({}, _transcribe(("response_format", "verbose_json"),
                                                     ("timestamp_granularities[]", "word"))),
     "transcription.language_unreported": ({}, _transcribe(("response_format", "verbose_json"))),
+    "transcription.language_ignored": ({}, _transcribe(("response_format", "verbose_json"), ("language", "fr"))),
     "transcription.prompt_ignored": ({}, _transcribe(("prompt", "the quick brown fox"))),
     "transcription.temperature_rejected": ({}, _transcribe(("temperature", "0"))),
     "transcription.model_ignored": ({}, _transcribe(model="no-such-model")),

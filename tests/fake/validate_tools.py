@@ -88,8 +88,9 @@ def _tool_choice(value: Any, tools: tuple[Tool, ...], soft: Soft) -> tuple[str, 
     if value is None:
         return ("auto" if tools else "none"), None
     if not tools:
-        raise Halt(invalid("tool_choice", "Invalid value for 'tool_choice': 'tool_choice' is only allowed when "
-                           "'tools' are specified.", "invalid_value"))
+        soft(invalid("tool_choice", "Invalid value for 'tool_choice': 'tool_choice' is only allowed when "
+                     "'tools' are specified.", "invalid_value", kind="tool_choice_without_tools"))
+        return "none", None  # accepted by a deviation: with nothing to call, a text answer (as llama-server)
     if isinstance(value, str):
         if value not in TOOL_CHOICES:
             raise Halt(bad_value("tool_choice", value, TOOL_CHOICES))

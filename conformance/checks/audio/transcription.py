@@ -12,7 +12,7 @@ from conformance.checks.audio.common import rejected, transcription_model, word_
 from conformance.context import CheckContext
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Accepted, Fail, Ignored
+from conformance.verdict import Accepted, Fail, Ignored, Skip, Unsupported
 
 PATH = "/audio/transcriptions"
 EP = catalog.TRANSCRIPTIONS
@@ -173,14 +173,36 @@ def word_timestamps(ctx: CheckContext) -> str:
     return f"{len(found)} timed words in order, {judge_words(ctx, heard, 'words')}"
 
 
+# A language other than the audio's: English speech reported as English proves nothing, every server says so.
+OTHER_LANGUAGE = ("fr", "french")
+
+
+def _language(body: dict[str, Any]) -> str:
+    return str(body.get("language", "")).strip().lower()
+
+
 @check("transcription.language.effect", endpoint=EP, feature="Language", field="language",
-       behavior="language 'en' is taken, and verbose_json reports English")
+       behavior="language 'fr' on English speech is followed: verbose_json reports French or the transcript changes")
 def language(ctx: CheckContext) -> str:
-    body = verbose(ctx, ("language", "en"))
-    said = str(body.get("language", "")).lower()
-    if said in ("en", "english"):
-        return f"language en taken; verbose_json reports {body.get('language')!r}"
-    raise Accepted(f"language en taken, but verbose_json reports {body.get('language')!r}")
+    try:
+        plain = verbose(ctx)  # transcription.format.verbose_json's own request: the run cache shares it
+    except Unsupported as exc:
+        raise Skip(f"verbose_json is refused, so no reported language to compare ({exc.reason})") from exc
+    code = OTHER_LANGUAGE[0]
+    asked = ctx.expect_ok(upload(ctx, ("response_format", "verbose_json"), ("language", code)), f"language {code}")
+    said, before = _language(asked), _language(plain)
+    heard, heard_before = str(asked.get("text", "")).strip(), str(plain.get("text", "")).strip()
+    if said in OTHER_LANGUAGE and before not in OTHER_LANGUAGE:
+        return (f"language {code} followed: verbose_json reports {asked.get('language')!r} "
+                f"(without it {plain.get('language')!r})")
+    if heard != heard_before:
+        return f"language {code} changed the transcript: {heard_before[:50]!r} became {heard[:50]!r}"
+    if said == before and before in ("en", "english"):
+        raise Ignored(f"language {code} was taken with 200 but had no effect: verbose_json still reports "
+                      f"{asked.get('language')!r}, as without it, and the same transcript {heard[:60]!r}")
+    # No detected language to compare with (or an unexpected one): the effect cannot be told from its absence.
+    raise Accepted(f"language {code} taken with the same transcript; verbose_json reports {asked.get('language')!r} "
+                   f"(without it {plain.get('language')!r}), so its effect is not visible")
 
 
 @check("transcription.prompt.effect", endpoint=EP, feature="Prompt", field="prompt",

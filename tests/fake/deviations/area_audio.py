@@ -124,6 +124,12 @@ def _language(reply: Reply, req: TranscriptionRequest) -> Reply:
     return reply
 
 
+@deviation("transcription.language_ignored", "the language field has no effect: the audio's own language is "
+           "reported and transcribed (as faster-whisper-server)", on="transcription_request")
+def _language_ignored(req: TranscriptionRequest) -> TranscriptionRequest:
+    return replace(req, language=None)
+
+
 @deviation("transcription.prompt_ignored", "the prompt has no effect", on="transcription_request")
 def _prompt_ignored(req: TranscriptionRequest) -> TranscriptionRequest:
     return replace(req, prompt=None)

@@ -130,6 +130,12 @@ def _unknown_choice_accepted(err: ApiError, ctx: HttpCtx) -> Any:
     return ACCEPT if err.kind == "tool_choice_unknown" else err
 
 
+@deviation("tools.choice_without_tools_accepted", "a tool_choice without any tools is accepted and answered in text "
+           "(as llama-server)", on="map_error")
+def _choice_without_tools_accepted(err: ApiError, ctx: HttpCtx) -> Any:
+    return ACCEPT if err.kind == "tool_choice_without_tools" else err
+
+
 @deviation("tools.rejected", "any request with tools gets a 400 'tools are not supported'", on="check")
 def _tools_rejected(req: ChatRequest) -> ApiError | None:
     return invalid("tools", "tools are not supported", "unsupported_parameter") if req.tools else None

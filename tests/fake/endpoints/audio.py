@@ -37,6 +37,7 @@ MAX_INPUT = 4096
 # What the fake hears in any audio: the sentence of conformance/checks/audio/data/.
 HEARD = "The quick brown fox jumps over the lazy dog. Seven bright kites fly above the green hill."
 TEXT_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+LANGUAGES = {"en": "english", "fr": "french", "de": "german", "es": "spanish"}  # verbose_json names languages
 
 add_point("speech_request", "(req) -> SpeechRequest: change what the server makes of a speech request")
 add_point("speech_reply", "(reply, req) -> Reply | StreamReply: change a speech answer")
@@ -293,7 +294,9 @@ def render(req: TranscriptionRequest, text: str) -> Reply:
                 else "WEBVTT\n\n" + "\n".join(cues))
         return Reply(200, body.encode(), "text/plain; charset=utf-8")
     if req.response_format == "verbose_json":
-        out: dict[str, Any] = {"task": "transcribe", "language": "english", "duration": duration, "text": text,
+        # As OpenAI: the language asked for is the one decoded in, and reported by name.
+        language = LANGUAGES.get(req.language or "en", req.language)
+        out: dict[str, Any] = {"task": "transcribe", "language": language, "duration": duration, "text": text,
                                "segments": segments}
         if "word" in req.granularities:
             step = duration / max(len(words), 1)
