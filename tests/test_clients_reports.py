@@ -162,6 +162,10 @@ def test_a_quiet_row_stays_quiet_when_no_client_breaks_or_a_failure_explains_the
     # A failing check of the same feature names the break: the tolerated deviation is not blamed for it.
     failing, kept = severity.cite([_check("violates-spec"), quiet], [_cell("breaks")])
     assert failing["severity"] == "breaks-clients" and kept == quiet
+    # Lax validation in the same feature explains nothing a valid request broke on (llama-server: tool_choice
+    # naming an undeclared function taken with 200 beside a forced call ignored that breaks all four clients).
+    lax, cited = severity.cite([_check("lax-validation"), quiet], [_cell("breaks")])
+    assert lax["severity"] == "lax-validation" and cited["severity"] == "breaks-clients"
 
 
 def test_a_scenario_links_a_single_check_of_another_feature_it_relies_on() -> None:

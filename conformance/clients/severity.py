@@ -77,8 +77,11 @@ def cite(checks: list[dict[str, Any]], cells: list[dict[str, Any]]) -> list[dict
     for check in checks:
         broken = broken_by(check, cells) if check.get("outcome") == "fail" and check.get("severity") in MILDER else []
         out.append(_escalate_failure(check, broken) if broken else check)
-    # A break some failing check of its feature already names is explained: quiet rows stay as they are for it.
-    explained = {c["id"] for check in out if check.get("outcome") == "fail" for c in broken_by(check, cells)}
+    # A break some client-breaking failure of its feature already names is explained: quiet rows stay as they
+    # are for it. Lax validation (an invalid tool_choice taken with 200) explains no break of a valid request.
+    explained = {c["id"] for check in out
+                 if check.get("outcome") == "fail" and check.get("severity") == "breaks-clients"
+                 for c in broken_by(check, cells)}
     final = []
     for check in out:
         if _quiet(check):
