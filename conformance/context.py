@@ -254,6 +254,9 @@ class CheckContext:
     def expect_rejected(self, ex: Exchange, what: str) -> str:
         """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted."""
         status = ex.status or 0
+        if not 400 <= status < 500:
+            # What a client sending valid requests breaks on is never this answer (conformance/clients/severity).
+            self.note(invalid_request=True)
         if 200 <= status < 300:
             raise LaxValidation(f"{what} was accepted with {status}: the invalid value is silently ignored")
         if not 400 <= status < 500:

@@ -166,6 +166,11 @@ def test_a_quiet_row_stays_quiet_when_no_client_breaks_or_a_failure_explains_the
     # naming an undeclared function taken with 200 beside a forced call ignored that breaks all four clients).
     lax, cited = severity.cite([_check("lax-validation"), quiet], [_cell("breaks")])
     assert lax["severity"] == "lax-validation" and cited["severity"] == "breaks-clients"
+    # Nor does a 5xx to an invalid request (llama-cpp-python: a tool_choice naming an undeclared function); it
+    # stays a spec violation, and the quiet row the clients' break points at is still cited.
+    invalid = {**_check("violates-spec"), "details": {"invalid_request": True}}
+    kept5xx, cited = severity.cite([invalid, quiet], [_cell("breaks")])
+    assert kept5xx == invalid and cited["severity"] == "breaks-clients"
 
 
 def test_a_scenario_links_a_single_check_of_another_feature_it_relies_on() -> None:
