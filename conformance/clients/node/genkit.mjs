@@ -34,8 +34,9 @@ function ai(ctx) {
 
 // compat-oai passes unknown config keys through to the request body: max_tokens and tool_choice go that way.
 // It also deletes every falsy key from the body, so `temperature: 0` never reaches the server and the answer
-// is sampled (vLLM then wrote a cut `<tool_call>` text once in a recording, and tool_calls in 6 of 6 curls of the
-// same body, with sampled arguments). GREEDY is the smallest positive value servers take as greedy (vLLM: below 1e-5).
+// is sampled at the server's default. GREEDY is the nearest to 0 that survives: llama.cpp answers as at 0, but
+// vLLM does not treat it as greedy (its answers at 1e-6 differed from those at 0, 3 of 3 by curl), so Genkit's
+// cells on vLLM can still vary between runs.
 const GREEDY = 1e-6;
 const request = (ctx, extra = {}) => ({
   model: `${NAME}/${ctx.model}`,
