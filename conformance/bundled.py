@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -104,6 +105,7 @@ def _replay_here(argv: list[str]) -> int:
     out, folders, extra = Path(argv[0]), argv[1:cut], argv[cut + 1:]
     for folder in folders:
         code = cli.main(["run", "--replay", folder, "--output", str(out / Path(folder).name), *extra])
+        gc.collect()  # the recording's garbage goes now, before the next run freezes what is alive
         if code in (exitcodes.INTERRUPTED, exitcodes.TERMINATED):
             return code  # stopped: the rest is not replayed
     return 0
