@@ -26,12 +26,13 @@ from conformance.recording import (
 )
 from conformance.registry import Check, all_checks, select
 from conformance.clients import process
+from conformance.judge import review
 from conformance.clients.alongside import Alongside, after, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
 from conformance.clients.runner import runs_any, selected
 from conformance.render import badge, checklist, matrix
-from conformance.runner import execute, untested
+from conformance.runner import perform, untested
 from conformance.scheduler import Scheduler
 
 _STATE = pytest.StashKey["_State"]()
@@ -88,6 +89,10 @@ class _State:
 
     def run_check(self, check: Check) -> CheckResult:
         """Run one check in the calling thread, inside its cassette (not at all once the run must stop)."""
+        return self.finish(self.perform(check))
+
+    def perform(self, check: Check) -> CheckResult:
+        """Run one check's requests, inside its cassette; finish() judges its answers with the official client."""
         usage = self.run.client.usage
         refused = self.run.limits.refusal(usage.requests, usage.prompt_tokens + usage.completion_tokens)
         if refused is not None:
@@ -105,12 +110,15 @@ class _State:
                     self.run.cache.setdefault(self.run.cache_key(check.spec.id, key),
                                               self.run.client.from_wire(wire, stream=stream))
             with self.cassette(check.spec.id):
-                result = execute(check, self.run)
+                return perform(check, self.run)
         except CorruptRecording as exc:
             # A check whose cassette cannot be read is not judged, and says which file: never silently dropped.
-            result = CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
-        # Only clipped, scrubbed evidence outlives the check: memory stays bounded, nothing secret is written.
-        return redact.active().result(bounds.clip_result(result))
+            return CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
+
+    def finish(self, result: CheckResult) -> CheckResult:
+        """The official client's judgement of the check's answers; then only clipped, scrubbed evidence outlives
+        the check (memory stays bounded, nothing secret is written)."""
+        return redact.active().result(bounds.clip_result(review.review(result)))
 
     def document(self, complete: bool) -> dict[str, Any]:
         return results_mod.build(
@@ -300,7 +308,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
     # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
     checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
-    state.scheduler = Scheduler(checks, state.run_check, state.concurrency, together=state.start_clients)
+    state.scheduler = Scheduler(checks, state.perform, state.concurrency, together=state.start_clients,
+                                finish=state.finish)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
