@@ -69,8 +69,13 @@ class _State:
         self.interrupted = False
         self._saved = 0.0
 
-    def start_clients(self) -> None:
-        """The alone checks are done: start the clients (their start-up, and their matrix if it may run beside)."""
+    def start_client_processes(self) -> None:
+        """Before the first check: start the clients' processes, which load their packages and wait for a config.
+
+        They send nothing until the matrix runs, so the alone checks still have the server to themselves, and
+        the clients' start-up (seconds of CPU) falls while the run waits on that idle server instead of when
+        the concurrent phase begins.
+        """
         if not self.clients or self.interrupted:
             return
         chosen = selected(self.selection)
@@ -78,6 +83,12 @@ class _State:
         # scenarios all lack their model only says which it offers (its start-up is cheap then).
         self.procs.start_ahead(c for c in CLIENTS
                                if runs_any(self.run, c, [s for client, s in chosen if client is c], self.tape))
+
+    def start_clients(self) -> None:
+        """The alone checks are done: the matrix starts if it may run beside the other checks."""
+        if not self.clients or self.interrupted:
+            return
+        chosen = selected(self.selection)
         at_once = lanes(self.run, self.concurrency)
         if chosen and at_once is not None:
             self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)
@@ -309,7 +320,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
     checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
     state.scheduler = Scheduler(checks, state.perform, state.concurrency, together=state.start_clients,
-                                finish=state.finish)
+                                finish=state.finish, first=state.start_client_processes)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -26,9 +26,12 @@ class Scheduler:
 
     def __init__(self, checks: Sequence[Check], work: Callable[[Check], CheckResult], concurrency: int,
                  together: Callable[[], None] | None = None,
-                 finish: Callable[[CheckResult], CheckResult] | None = None) -> None:
+                 finish: Callable[[CheckResult], CheckResult] | None = None,
+                 first: Callable[[], None] | None = None) -> None:
         self._checks = list(checks)
         self._work = work
+        # Called before any check: what may start then without sending a request.
+        self._first = first
         # What completes a check's result without the server (judging its answers); none: work does it all.
         self._finish = finish
         # Called once the alone checks are done: what may start then without disturbing an idle server's timing.
@@ -57,6 +60,13 @@ class Scheduler:
             fut.cancel()
 
     def _drive(self) -> None:
+        try:
+            if self._first is not None:
+                self._first()
+        finally:  # whatever went wrong there, the checks still run
+            self._phases()
+
+    def _phases(self) -> None:
         alone = [c for c in self._checks if c.spec.alone]
         # Long chains of requests first, so they do not finish last (sorted is stable: otherwise in order).
         together = sorted((c for c in self._checks if not c.spec.alone), key=lambda c: not c.spec.many_requests)
