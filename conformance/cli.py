@@ -13,6 +13,7 @@ from conformance import (
     __version__, baseline, bundled, console, exitcodes, guard, limits_report, options, outputs, recording, require,
 )
 from conformance.config import ConfigError, Settings, build_target
+from conformance.judge import openai_sdk
 from conformance.sink import Sink
 
 Recheck = Callable[[list[str]], list[dict | None]]
@@ -152,6 +153,13 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     args.name = name
     sink = Sink()
+    # The official client judges every run's answers (judge/): loaded now with the collector paused, its import
+    # no longer makes full collections of a growing heap, and the freeze below covers it.
+    gc.disable()
+    try:
+        openai_sdk.installed()
+    finally:
+        gc.enable()
     # What is alive now (the imports, and in the bundled replay the warm state of earlier recordings) lives
     # until the process ends: the collector's full passes, pytest's own at the end of a run included, need not
     # walk it again (a third of a warm replay's time went to them).
