@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,21 @@ def write_comparison(docs: list[dict[str, Any]], out: Path) -> list[Path]:
     return paths
 
 
+# The line a replaying process prints after each recording (its own standard output, not the user's console):
+# how long that recording took in it, for benchmarks/replay.py.
+TIMING = "oai-conformance-timing "
+
+
+def groups(folders: list[Path]) -> list[list[Path]]:
+    """The recordings each replaying process takes, one process per core.
+
+    Start-up (imports, the official client's first use, the clients' processes) is most of a replay's cost, so
+    it is paid once per process rather than once per recording.
+    """
+    n = max(1, min(len(folders), os.cpu_count() or 1))
+    return [folders[i::n] for i in range(n)]
+
+
 def _replay_group(folders: list[Path], out: Path, extra: list[str],
                   children: list[subprocess.Popen[str]]) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "conformance.bundled", str(out), *map(str, folders), "--", *extra]
@@ -64,18 +81,19 @@ def _stop(children: list[subprocess.Popen[str]]) -> None:
             proc.wait()
 
 
-def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Replay every bundled recording into out/<name>/; returns the results and any that failed to run."""
+def replay_all(out: Path, extra: list[str] | None = None,
+               timings: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Replay every bundled recording into out/<name>/; returns the results and any that failed to run.
+
+    timings, if given, gets each recording's wall and CPU seconds in the process that replayed it.
+    """
     docs, problems = [], []
     folders = recordings()
-    # A process per core, each replaying its share one after the other: start-up (imports) is most of
-    # a replay's cost, so it is paid once per process rather than once per recording.
-    n = max(1, min(len(folders), os.cpu_count() or 1))
-    groups = [folders[i::n] for i in range(n)]
+    shares = groups(folders)
     children: list[subprocess.Popen[str]] = []
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        procs = {id(g): pool.submit(_replay_group, g, out, extra or [], children) for g in groups}
-        ends = {f: procs[id(g)] for g in groups for f in g}
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        procs = {id(g): pool.submit(_replay_group, g, out, extra or [], children) for g in shares}
+        ends = {f: procs[id(g)] for g in shares for f in g}
         try:
             for folder in folders:
                 proc, dest = ends[folder].result(), out / folder.name
@@ -83,6 +101,9 @@ def replay_all(out: Path, extra: list[str] | None = None) -> tuple[list[dict[str
                     problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): "
                                     f"{proc.stderr[-500:]}")
                     continue
+                if timings is not None:
+                    timings.extend(t for line in proc.stdout.splitlines() if line.startswith(TIMING)
+                                   if (t := json.loads(line[len(TIMING):]))["recording"] == folder.name)
                 doc = results.load(dest)
                 docs.append(doc)
                 print(f"  {folder.name}: " + ", ".join(f"{n} {k}" for k, n in doc["summary"].items() if n)
@@ -103,7 +124,11 @@ def _replay_here(argv: list[str]) -> int:
     cut = argv.index("--") if "--" in argv else len(argv)
     out, folders, extra = Path(argv[0]), argv[1:cut], argv[cut + 1:]
     for folder in folders:
+        wall, cpu = time.perf_counter(), time.process_time()
         code = cli.main(["run", "--replay", folder, "--output", str(out / Path(folder).name), *extra])
+        gc.collect()  # the recording's garbage goes now, before the next run freezes what is alive
+        print(TIMING + json.dumps({"recording": Path(folder).name, "wall_s": round(time.perf_counter() - wall, 3),
+                                   "cpu_s": round(time.process_time() - cpu, 3)}), flush=True)
         if code in (exitcodes.INTERRUPTED, exitcodes.TERMINATED):
             return code  # stopped: the rest is not replayed
     return 0

@@ -26,12 +26,13 @@ from conformance.recording import (
 )
 from conformance.registry import Check, all_checks, select
 from conformance.clients import process
+from conformance.judge import review
 from conformance.clients.alongside import Alongside, after, lanes
 from conformance.clients.cells import Cell
 from conformance.clients.registry import CLIENTS
 from conformance.clients.runner import runs_any, selected
 from conformance.render import badge, checklist, matrix
-from conformance.runner import execute, untested
+from conformance.runner import perform, untested
 from conformance.scheduler import Scheduler
 
 _STATE = pytest.StashKey["_State"]()
@@ -68,8 +69,13 @@ class _State:
         self.interrupted = False
         self._saved = 0.0
 
-    def start_clients(self) -> None:
-        """The alone checks are done: start the clients (their start-up, and their matrix if it may run beside)."""
+    def start_client_processes(self) -> None:
+        """Before the first check: start the clients' processes, which load their packages and wait for a config.
+
+        They send nothing until the matrix runs, so the alone checks still have the server to themselves, and
+        the clients' start-up (seconds of CPU) falls while the run waits on that idle server instead of when
+        the concurrent phase begins.
+        """
         if not self.clients or self.interrupted:
             return
         chosen = selected(self.selection)
@@ -77,6 +83,12 @@ class _State:
         # scenarios all lack their model only says which it offers (its start-up is cheap then).
         self.procs.start_ahead(c for c in CLIENTS
                                if runs_any(self.run, c, [s for client, s in chosen if client is c], self.tape))
+
+    def start_clients(self) -> None:
+        """The alone checks are done: the matrix starts if it may run beside the other checks."""
+        if not self.clients or self.interrupted:
+            return
+        chosen = selected(self.selection)
         at_once = lanes(self.run, self.concurrency)
         if chosen and at_once is not None:
             self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)
@@ -88,6 +100,10 @@ class _State:
 
     def run_check(self, check: Check) -> CheckResult:
         """Run one check in the calling thread, inside its cassette (not at all once the run must stop)."""
+        return self.finish(self.perform(check))
+
+    def perform(self, check: Check) -> CheckResult:
+        """Run one check's requests, inside its cassette; finish() judges its answers with the official client."""
         usage = self.run.client.usage
         refused = self.run.limits.refusal(usage.requests, usage.prompt_tokens + usage.completion_tokens)
         if refused is not None:
@@ -105,12 +121,15 @@ class _State:
                     self.run.cache.setdefault(self.run.cache_key(check.spec.id, key),
                                               self.run.client.from_wire(wire, stream=stream))
             with self.cassette(check.spec.id):
-                result = execute(check, self.run)
+                return perform(check, self.run)
         except CorruptRecording as exc:
             # A check whose cassette cannot be read is not judged, and says which file: never silently dropped.
-            result = CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
-        # Only clipped, scrubbed evidence outlives the check: memory stays bounded, nothing secret is written.
-        return redact.active().result(bounds.clip_result(result))
+            return CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
+
+    def finish(self, result: CheckResult) -> CheckResult:
+        """The official client's judgement of the check's answers; then only clipped, scrubbed evidence outlives
+        the check (memory stays bounded, nothing secret is written)."""
+        return redact.active().result(bounds.clip_result(review.review(result)))
 
     def document(self, complete: bool) -> dict[str, Any]:
         return results_mod.build(
@@ -300,7 +319,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
     # isinstance: a selection that matches nothing parametrizes one empty item (pytest's NOTSET).
     checks = [c for p in params if isinstance(c := p.get("conformance_check"), Check)]
-    state.scheduler = Scheduler(checks, state.run_check, state.concurrency, together=state.start_clients)
+    state.scheduler = Scheduler(checks, state.perform, state.concurrency, together=state.start_clients,
+                                finish=state.finish, first=state.start_client_processes)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

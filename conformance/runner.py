@@ -35,7 +35,15 @@ def untested(spec: CheckSpec, target: Target) -> str | None:
 
 
 def execute(check: Check, run: Run) -> CheckResult:
-    """Run a check; a raised Verdict sets the outcome, an unexpected exception is a harness error."""
+    """Run a check and fold in the official client's judgement of its answers."""
+    return review.review(perform(check, run))
+
+
+def perform(check: Check, run: Run) -> CheckResult:
+    """Run a check, without the official client's judgement (review.review adds it, from the bytes alone).
+
+    A raised Verdict sets the outcome, an unexpected exception is a harness error.
+    """
     ctx = CheckContext(run, check.spec)
     start = time.monotonic()
     severity = None
@@ -52,8 +60,9 @@ def execute(check: Check, run: Run) -> CheckResult:
         outcome = Outcome.ERROR
         reason = f"harness error: {type(exc).__name__}: {exc}"
         ctx.details["traceback"] = traceback.format_exc(limit=6)
-    # Every 2xx answer the check used goes to the official client too: its failures are client-breaking evidence.
-    return review.review(CheckResult(
+    # Every 2xx answer the check used goes to the official client too (execute): its failures are
+    # client-breaking evidence.
+    return CheckResult(
         spec=check.spec,
         outcome=outcome,
         reason=reason,
@@ -62,4 +71,4 @@ def execute(check: Check, run: Run) -> CheckResult:
         duration_s=time.monotonic() - start,
         details=ctx.details,
         severity=severity,
-    ))
+    )

@@ -5,6 +5,7 @@ A change to the suite that changes a verdict shows up here as a diff to review (
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,15 @@ def test_main_command_replays_every_recording_and_compares(tmp_path: Path) -> No
         assert (tmp_path / "r" / folder.name / "checklist.md").exists()
     md = (tmp_path / "r" / "comparison.md").read_text()
     assert all(f" {p.name} " in md for p in RECORDINGS)
+
+
+def test_a_replaying_process_says_how_long_each_recording_took(tmp_path: Path) -> None:
+    # benchmarks/replay.py reads these lines; the user's console never shows them (replay_all keeps them).
+    folders = [f for f in RECORDINGS if f.name in ("local-tts", "sd-server")]
+    proc = subprocess.run([sys.executable, "-m", "conformance.bundled", str(tmp_path), *map(str, folders), "--",
+                           "--only", "models.*", "--no-clients"], capture_output=True, text=True, timeout=600)
+    lines = [json.loads(line[len(bundled.TIMING):]) for line in proc.stdout.splitlines()
+             if line.startswith(bundled.TIMING)]
+    assert [t["recording"] for t in lines] == [f.name for f in folders], proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert all(t["wall_s"] > 0 and t["cpu_s"] > 0 for t in lines)
+    assert {p.name for p in folders} <= {p.parent.name for p in tmp_path.glob("*/results.json")}

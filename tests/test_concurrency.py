@@ -83,6 +83,30 @@ def test_alone_checks_run_first_one_at_a_time_then_long_chains_start_first() -> 
     assert [cid for cid, _ in order[:3]] == ["c.3", "c.7", "c.10"] and all(n == 1 for _, n in order[:2])
 
 
+def test_alone_checks_are_judged_once_the_concurrent_phase_has_begun() -> None:
+    lock, events = threading.Lock(), []
+
+    def note(what: str) -> None:
+        with lock:
+            events.append(what)
+
+    def work(check: Check) -> CheckResult:
+        note(f"run {check.spec.id}")
+        return CheckResult(check.spec, Outcome.PASS, check.spec.id)
+
+    def finish(result: CheckResult) -> CheckResult:
+        note(f"judge {result.spec.id}")
+        return CheckResult(result.spec, Outcome.PASS, result.reason + " judged")
+
+    checks = _fake_checks(6, alone={1, 4})
+    sched = Scheduler(checks, work, concurrency=2, together=lambda: note("together"), finish=finish,
+                      first=lambda: note("first"))
+    assert [sched.result(c.spec.id).reason for c in checks] == [f"c.{i} judged" for i in range(6)]
+    # Before any check, what sends nothing; then the alone checks back to back, nothing judged in between.
+    assert events[:4] == ["first", "run c.1", "run c.4", "together"]
+    assert sorted(e for e in events if e.startswith("judge")) == sorted(f"judge c.{i}" for i in range(6))
+
+
 def test_checks_that_need_an_idle_server_say_so() -> None:
     alone = {c.spec.id for c in all_checks() if c.spec.alone}
     assert {"chat.requests.isolated", "stream.delivery.incremental", "stream.content.matches"} <= alone
