@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import pytest
 
+from conformance import inflight
 from conformance.model import models_text, public_url
 from conformance.properties.spec import DEFAULT_EXAMPLES, DEFAULT_TOKENS, EXPLORE_EXAMPLES, EXPLORE_TOKENS
 
@@ -153,9 +154,16 @@ class Console:
             now = time.monotonic()
             if now - self._last_output < self._heartbeat_s or not self.running:
                 continue
-            waiting = sorted(self.running.items(), key=lambda kv: kv[1])
-            names = ", ".join(f"{cid} ({now - t:.0f} s)" for cid, t in waiting[:3])
-            self.line(f"  still waiting for the server: {names}")
+            # Name the checks whose requests are at the server; the next checks to report can be waiting on
+            # something else (a check that skipped, printed in order after ones still running).
+            at_server = sorted(inflight.snapshot().items(), key=lambda kv: kv[1])
+            if at_server:
+                names = ", ".join(f"{cid} ({now - t:.0f} s)" for cid, t in at_server[:3])
+                self.line(f"  still waiting for the server: {names}")
+            else:
+                waiting = sorted(self.running.items(), key=lambda kv: kv[1])
+                names = ", ".join(f"{cid} ({now - t:.0f} s)" for cid, t in waiting[:3])
+                self.line(f"  still running, no check's request at the server; next to report: {names}")
 
 
 def _check_id(nodeid: str) -> str:

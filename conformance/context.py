@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance import edges, multipart, sse, validate
+from conformance import edges, inflight, multipart, sse, validate
 from conformance.http import BodyCut, Client, ReplayMiss, TransportError
 from conformance.limits import Limits, RateLimited, Refused, send_within
 from conformance.model import CheckSpec, Exchange, Target
@@ -159,7 +159,8 @@ class CheckContext:
         def send() -> Exchange:
             kind = f"{'streamed ' if stream else ''}{method} {path}"
             try:
-                with self.run.in_flight:  # a rate-limit wait keeps its slot: waiting is the point
+                # A rate-limit wait keeps its slot: waiting is the point.
+                with self.run.in_flight, inflight.sending(self.spec.id):
                     return send_within(self.run.limits, self.run.client, kind, once)
             except Refused as exc:
                 raise (Skip(exc.reason) if exc.budget else HarnessError(exc.reason)) from None
