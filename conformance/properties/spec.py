@@ -47,7 +47,8 @@ def budget(settings: PropertySettings, explore_seed: int | None = None) -> Budge
         return Budget(examples, max(EXPLORE_SHRINK_REQUESTS, examples), settings.token_budget or EXPLORE_TOKENS,
                       explore_seed, True, 5, 2)
     examples = settings.examples or DEFAULT_EXAMPLES
-    return Budget(examples, max(1, int(SHRINK_PER_EXAMPLE * examples)), settings.token_budget or DEFAULT_TOKENS, None, False, 3, 0)
+    shrinks = max(1, int(SHRINK_PER_EXAMPLE * examples))
+    return Budget(examples, shrinks, settings.token_budget or DEFAULT_TOKENS, None, False, 3, 0)
 
 
 def stable_seed(check_id: str) -> int:

@@ -80,25 +80,30 @@ def _usage_details(body: dict[str, Any]) -> dict[str, Any]:
     return details if isinstance(details, dict) else {}
 
 
+def _first_answered(ctx: CheckContext, what: str, *tries: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The answer to the first of these field sets (widest first, each sent once per run and shared) that is
+    answered normally, with the set used; the last, narrowest set is judged whatever it gets, so a rejection is
+    pinned on the field that caused it."""
+    *wider, narrowest = tries
+    for fields in wider:
+        ex = ctx.chat(max_tokens=CHEAP, **fields)
+        if 200 <= (ex.status or 0) < 300:
+            others = ", ".join(k for k in fields if k not in narrowest)
+            return ctx.expect_ok(ex, f"{what} (with {others})"), fields
+    return ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **narrowest), what), narrowest
+
+
 def _by_design(field: str, value: str) -> CheckFn:
     def run(ctx: CheckContext) -> str:
-        # First the one request of every field taken without a visible error (ACCEPTED_TOGETHER, sent once for
-        # six checks); then these three in one request (sent once for the three checks); where that is not
-        # answered normally either, this field goes alone, so a rejection is pinned on the field that caused it.
-        widest = ctx.chat(max_tokens=CHEAP, **ACCEPTED_TOGETHER)
-        if 200 <= (widest.status or 0) < 300:
-            ctx.expect_ok(widest, f"{field}={value!r} with {', '.join(k for k in ACCEPTED_TOGETHER if k != field)}")
-            ctx.note(effect=BY_DESIGN)
+        # First the one request of every field taken without a visible error (sent once for six checks), then
+        # the three of no visible effect together (once for three), then this field alone.
+        _, used = _first_answered(ctx, f"{field}={value!r}", ACCEPTED_TOGETHER, NO_VISIBLE_EFFECT, {field: value})
+        ctx.note(effect=BY_DESIGN)
+        if used is ACCEPTED_TOGETHER:
             return ("accepted (in one request with the other fields of no visible effect and store, metadata, "
                     "service_tier); no visible effect by design")
-        together = ctx.chat(max_tokens=CHEAP, **NO_VISIBLE_EFFECT)
-        if 200 <= (together.status or 0) < 300:
-            ctx.expect_ok(together, f"{field}={value!r} with {', '.join(sorted(set(NO_VISIBLE_EFFECT) - {field}))}")
-            ctx.note(effect=BY_DESIGN)
+        if used is NO_VISIBLE_EFFECT:
             return "accepted (in one request with the other fields of no visible effect); no visible effect by design"
-        fields: dict[str, Any] = {field: value}
-        ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **fields), f"{field}={value!r}")
-        ctx.note(effect=BY_DESIGN)
         return "accepted; no visible effect by design"
 
     run.__doc__ = f"{field} is accepted with a normal answer (the spec defines no visible effect)."
@@ -115,13 +120,7 @@ for _field, _value in NO_VISIBLE_EFFECT.items():
 def _with(ctx: CheckContext, fields: dict[str, Any], what: str) -> dict[str, Any]:
     """The answer to a request with these fields: the shared one with STORED, TIER and the fields of no visible
     effect where that is answered normally, else the one with STORED and TIER, else these fields alone."""
-    widest = ctx.chat(max_tokens=CHEAP, **ACCEPTED_TOGETHER)
-    if 200 <= (widest.status or 0) < 300:
-        return ctx.expect_ok(widest, f"{what} (with {', '.join(k for k in ACCEPTED_TOGETHER if k not in fields)})")
-    together = ctx.chat(max_tokens=CHEAP, **STORED, **TIER)
-    if 200 <= (together.status or 0) < 300:
-        return ctx.expect_ok(together, f"{what} (with {', '.join(k for k in (*STORED, *TIER) if k not in fields)})")
-    return ctx.expect_ok(ctx.chat(max_tokens=CHEAP, **fields), what)
+    return _first_answered(ctx, what, ACCEPTED_TOGETHER, {**STORED, **TIER}, fields)[0]
 
 
 def _stored(ctx: CheckContext) -> tuple[dict[str, Any], Any]:
