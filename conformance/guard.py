@@ -37,6 +37,24 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock, even if the process dies
 
 
+# Set by a stop signal inside terminate_as_interrupt. The KeyboardInterrupt the handler raises is lost when the
+# signal lands in a finalizer or a weakref callback (Python prints "Exception ignored" and goes on): the places
+# that wait (each check's result, the bundled replays) read this too, so one SIGTERM always stops the run.
+_STOP = threading.Event()
+POLL_S = 0.5  # how often a wait looks at _STOP
+
+
+def stop_requested() -> bool:
+    """Whether SIGTERM or Ctrl-C came while a run was guarded (even if its KeyboardInterrupt got lost)."""
+    return _STOP.is_set()
+
+
+def raise_if_stopped() -> None:
+    """Raise the KeyboardInterrupt a stop signal asked for, if it has not reached the run yet."""
+    if _STOP.is_set():
+        raise KeyboardInterrupt("stop signal")
+
+
 @contextmanager
 def terminate_as_interrupt() -> Iterator[Callable[[], bool]]:
     """Inside the block SIGTERM raises KeyboardInterrupt, so a run stops as on Ctrl-C and writes what it has.
@@ -48,12 +66,18 @@ def terminate_as_interrupt() -> Iterator[Callable[[], bool]]:
         yield lambda: False
         return
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_signal(signum: int, frame: object) -> None:
         got.append(signum)
-        raise KeyboardInterrupt("SIGTERM")
+        _STOP.set()
+        raise KeyboardInterrupt("SIGTERM" if signum == signal.SIGTERM else "SIGINT")
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    _STOP.clear()
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, on_signal)}
+    # Ctrl-C too, so a lost interrupt is seen at the next wait; not where SIGINT is ignored (a background job).
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_signal)
     try:
-        yield lambda: bool(got)
+        yield lambda: signal.SIGTERM in got
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance import __version__, bounds, exitcodes, html_report, options, redact
+from conformance import __version__, bounds, exitcodes, guard, html_report, options, redact
 from conformance import sink as sinks
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
@@ -355,6 +355,7 @@ class HarnessProblem(Exception):
 def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
     """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
     state: _State = request.config.stash[_STATE]
+    guard.raise_if_stopped()  # a stop signal that reached no wait yet: no further check is reported as done
     if state.scheduler is not None:
         result = state.scheduler.result(conformance_check.spec.id)
     else:  # an item collected some other way than the plugin's own parametrisation

@@ -13,6 +13,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from conformance import guard
 
 from conformance.model import CheckResult
 from conformance.registry import Check
@@ -52,7 +55,12 @@ class Scheduler:
     def result(self, check_id: str) -> CheckResult:
         """The result of one check, waiting for it if it is still running."""
         self.start()
-        return self._results[check_id].result()
+        fut = self._results[check_id]
+        while True:
+            try:
+                return fut.result(timeout=guard.POLL_S)
+            except FutureTimeout:
+                guard.raise_if_stopped()  # a stop signal whose KeyboardInterrupt a finalizer swallowed
 
     def stop(self) -> None:
         """Do not start any more checks (those running finish their current work)."""
