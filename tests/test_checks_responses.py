@@ -32,6 +32,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "responses.json_schema_as_object": {"responses.text.json_schema": "fail"},
     # Cut before it closes, the JSON cannot parse; the key it already wrote outside the schema decides.
     "responses.json_schema_cut_off_schema": {"responses.text.json_schema": "fail"},
+    # Clients json.loads() the output text as it comes: a fence breaks them, whatever is inside.
+    "responses.json_fenced": {"responses.text.json_object": "fail", "responses.text.json_schema": "fail"},
+    # The same cut answer inside an open fence reads the same as without it (llama-server-tools gives either).
+    "responses.json_schema_fenced_cut_off_schema": {"responses.text.json_schema": "fail"},
     # The output of a call the client made up is still read: only the forced call is missing.
     "responses.tools_ignored": {"responses.tools.forced_call": "ignored", "responses.tools.in_prompt": "ignored"},
     "responses.call_output_rejected": {"responses.tools.call_output": "unsupported"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -70,3 +71,19 @@ def prefix_breaks(text: str, schema: dict[str, Any]) -> list[str]:
         if whole:
             found += [f"{key}: {e.message}" for e in Draft202012Validator(props[key]).iter_errors(value)]
     return found
+
+
+# "```json" and a newline (or a space: some models write the object on the fence's line).
+_FENCE_OPEN = re.compile(r"\s*```[\w+-]*[ \t]*\n?")
+
+
+def unfence(text: str) -> tuple[str, str | None]:
+    """The text inside a Markdown code fence that opens the text, and 'closed' or 'open' (None: not fenced)."""
+    opened = _FENCE_OPEN.match(text)
+    if opened is None:
+        return text, None
+    inner = text[opened.end():]
+    end = inner.rstrip()
+    if end.endswith("```"):
+        return end[:-3], "closed"
+    return inner, "open"

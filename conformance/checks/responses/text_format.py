@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from conformance import catalog
-from conformance.checks._shared.json_prefix import prefix_breaks
+from conformance.checks._shared.json_prefix import prefix_breaks, unfence
 from conformance.checks.responses import shape
 from conformance.context import CheckContext
 from conformance.registry import check
@@ -44,13 +44,22 @@ def decode(ctx: CheckContext, what: str, schema: dict[str, Any] | None = None, *
         return json.loads(text)
     except ValueError:
         pass
-    if resp.get("status") == "incomplete" or (text.lstrip()[:1] in ("{", "[")
-                                              and shape.usage(resp)["output_tokens"] >= MAX_OUTPUT):
-        broken = prefix_breaks(text, schema) if schema is not None else []
+    # A fenced answer is judged by what is inside the fence as well: llama-server gives a bare object in one run
+    # and the same object fenced in the next, and both must read the same when the object breaks the schema.
+    inner, fence = unfence(text)
+    cut = resp.get("status") == "incomplete" or (inner.lstrip()[:1] in ("{", "[")
+                                                 and shape.usage(resp)["output_tokens"] >= MAX_OUTPUT)
+    fenced = " inside a Markdown code fence" if fence else ""
+    if cut or fence:
+        broken = prefix_breaks(inner, schema) if schema is not None else []
         if broken:
-            raise Fail(f"{what}: the answer was cut by max_output_tokens, but what it wrote already breaks the "
-                       f"schema: {'; '.join(broken[:3])}: {text[:120]!r}")
-        raise Skip(f"{what}: the JSON was cut by max_output_tokens, nothing to judge: {text[:120]!r}")
+            raise Fail(f"{what}: {'the answer was cut by max_output_tokens, but ' if cut else ''}the JSON it wrote"
+                       f"{fenced} already breaks the schema: {'; '.join(broken[:3])}: {text[:120]!r}")
+    if fence == "closed" and _parses(inner):
+        # Clients json.loads() the output text as it comes: the fence breaks them, whatever is inside.
+        raise Fail(f"{what}: the output text is JSON wrapped in a Markdown code fence: {text[:120]!r}")
+    if cut:
+        raise Skip(f"{what}: the JSON{fenced} was cut by max_output_tokens, nothing to judge: {text[:120]!r}")
     # Not JSON: the same request without the format tells a format ignored from one applied wrongly.
     without = {k: v for k, v in fields.items() if k != "text"}
     plain = shape.text(shape.answer(ctx, f"the same request without {what}", max_output_tokens=MAX_OUTPUT, **without))
@@ -58,6 +67,14 @@ def decode(ctx: CheckContext, what: str, schema: dict[str, Any] | None = None, *
     if plain == text:
         raise Ignored(f"{what} accepted without effect: the same answer as without it, not JSON: {text[:120]!r}")
     raise Fail(f"{what}: the output text is not valid JSON: {text[:160]!r}")
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 @check("responses.text.json_object", feature="JSON mode", field="text.format.json_object", endpoint=EP,

@@ -115,6 +115,30 @@ def _schema_cut_off_schema(resp: Body, body: Body) -> Body:
     return {**resp, "output": output, "usage": usage}
 
 
+def _message_text(resp: Body, change: Any) -> Body:
+    """The Response with every message part's text passed through change."""
+    output = [{**i, "content": [{**p, "text": change(p["text"])} for p in i["content"]]} if i.get("type") == "message"
+              else i for i in resp["output"]]
+    return {**resp, "output": output}
+
+
+@deviation("responses.json_fenced", "text.format answers come wrapped in a Markdown ```json code fence",
+           on="responses_body")
+def _json_fenced(resp: Body, body: Body) -> Body:
+    fmt = (body.get("text") or {}).get("format") or {}
+    if fmt.get("type") not in ("json_object", "json_schema"):
+        return resp
+    return _message_text(resp, lambda t: f"```json\n{t}\n```")
+
+
+@deviation("responses.json_schema_fenced_cut_off_schema", "text.format json_schema gets a ```json fence opening JSON "
+           "with keys outside the schema, cut by max_output_tokens and still 'completed' (as llama-server with a "
+           "tools template answers)", on="responses_body")
+def _schema_fenced_cut(resp: Body, body: Body) -> Body:
+    cut = _schema_cut_off_schema(resp, body)
+    return cut if cut is resp else _message_text(cut, lambda t: f"```json\n{t}")
+
+
 # --- function tools -------------------------------------------------------------------------------------
 
 @deviation("responses.tools_ignored", "tools and tool_choice are dropped: a text answer", on="responses_request")
