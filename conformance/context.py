@@ -18,6 +18,9 @@ from conformance.verdict import Fail, HarnessError, LaxValidation, NotRecorded, 
 OMIT = object()
 DEFAULT_PROMPT = "Say hello in one short sentence."
 DEFAULT_MAX_TOKENS = 16
+# A request judged by its status and shape alone (an invalid value accepted or rejected): its text is never
+# read, so one token does; bodies shared between checks must use it on both sides to stay one request.
+STATUS_MAX_TOKENS = 1
 CHAT = "/chat/completions"
 
 

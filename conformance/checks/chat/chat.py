@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks._shared import shape as _shape
 from conformance.checks._shared.prompts import LONG_PROMPT
-from conformance.context import DEFAULT_PROMPT, CheckContext, has_envelope
+from conformance.context import DEFAULT_PROMPT, STATUS_MAX_TOKENS, CheckContext, has_envelope
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip, SpecViolation
 
@@ -152,7 +152,7 @@ def content_parts(ctx: CheckContext) -> str:
 @check("chat.request.unknown_field", feature=FEATURE, required=True,
        behavior="An unknown request field is tolerated (OpenAI adds fields; servers must not 400 on them)")
 def unknown_field(ctx: CheckContext) -> str:
-    ex = ctx.chat(x_oai_conformance_probe=True)
+    ex = ctx.chat(x_oai_conformance_probe=True, max_tokens=STATUS_MAX_TOKENS)
     ctx.expect_ok(ex, "a request with an unknown field")
     return "accepted"
 
@@ -162,7 +162,7 @@ def unknown_field(ctx: CheckContext) -> str:
 @check("chat.model.unknown", feature="Input validation", field="model",
        behavior="An unknown model is rejected with 404 (or 400) and the error envelope, not answered by another model")
 def unknown_model(ctx: CheckContext) -> str:
-    ex = ctx.chat(model="oai-conformance-no-such-model")
+    ex = ctx.chat(model="oai-conformance-no-such-model", max_tokens=STATUS_MAX_TOKENS)  # as errors.envelope's
     if ex.status == 200:
         raise Ignored("an unknown model id was answered with 200 (served by the default model)")
     if ex.status is None or ex.status >= 500:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.context import CHAT, OMIT, CheckContext, error_message, has_envelope
+from conformance.context import CHAT, OMIT, STATUS_MAX_TOKENS, CheckContext, error_message, has_envelope
 from conformance.edges import GatewayPage
 from conformance.model import Exchange
 from conformance.registry import CheckFn, check
@@ -90,7 +90,8 @@ def judge_rejection(ctx: CheckContext, ex: Exchange, what: str, param: str | Non
 # The out-of-range numbers in one request: a 200 to it means no one of them is validated, so each such
 # check is judged from that one request (the run cache sends it once). A rejection names no culprit
 # reliably, so then each goes alone.
-TOGETHER: dict[str, Any] = {}
+# Every case is judged by its status alone: one completion token (max_tokens -5 keeps its own value).
+TOGETHER: dict[str, Any] = {"max_tokens": STATUS_MAX_TOKENS}
 for _c in CASES:
     if _c.together:
         TOGETHER.update(_c.fields)
@@ -105,7 +106,7 @@ def _case(case: Case) -> CheckFn:
                 others = sum(c.together for c in CASES) - 1
                 raise LaxValidation(f"{what} was accepted with {ex.status}, sent with {others} other out-of-range "
                                     "values, all taken: the server accepted an invalid value")
-        body = ctx.chat_body(**case.fields)
+        body = ctx.chat_body(**{"max_tokens": STATUS_MAX_TOKENS, **case.fields})
         ex = ctx.request("POST", CHAT, body, stream=body.get("stream") is True)
         return judge_rejection(ctx, ex, what, case.param)
 
@@ -154,7 +155,8 @@ def server_survives(ctx: CheckContext) -> str:
     first = fresh("a truncated JSON body", malformed, first=True)
     # The second invalid request goes right after the first: answered below 500, it shows the server came
     # through the first (one request fewer than a valid one after each).
-    second = fresh("a truncated JSON body", lambda: ctx.chat(temperature=5, cache=False))
+    second = fresh("a truncated JSON body",
+                   lambda: ctx.chat(temperature=5, max_tokens=STATUS_MAX_TOKENS, cache=False))
     if (second.status or 0) >= 500:
         # A server error: the second request's own, or the first one's aftermath? A valid request after each.
         valid_after("temperature 5", second)

@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance import catalog
 from conformance.checks.http.routes import unknown_route
-from conformance.context import CHAT, CheckContext
+from conformance.context import CHAT, STATUS_MAX_TOKENS, CheckContext
 from conformance.model import Exchange
 from conformance.registry import check
 from conformance.verdict import Fail, HarnessError, Skip, SpecViolation
@@ -79,13 +79,13 @@ def judge(ctx: CheckContext, ex: Exchange, what: str, expected: tuple[int, ...])
 @check("errors.envelope.invalid_param", feature=FEATURE, endpoint=catalog.HTTP, required=True,
        behavior="An out-of-range parameter (temperature 5) gets 400 and {error: {message, type, param, code}}")
 def invalid_param(ctx: CheckContext) -> str:
-    return judge(ctx, ctx.chat(temperature=5), "temperature 5", (400,))
+    return judge(ctx, ctx.chat(temperature=5, max_tokens=STATUS_MAX_TOKENS), "temperature 5", (400,))
 
 
 @check("errors.envelope.unknown_model", feature=FEATURE, endpoint=catalog.HTTP,
        behavior="An unknown model gets 404 (or 400) and the error envelope")
 def unknown_model(ctx: CheckContext) -> str:
-    return judge(ctx, ctx.chat(model=UNKNOWN_MODEL), "an unknown model", (404, 400))
+    return judge(ctx, ctx.chat(model=UNKNOWN_MODEL, max_tokens=STATUS_MAX_TOKENS), "an unknown model", (404, 400))
 
 
 @check("errors.envelope.unknown_route", feature=FEATURE, endpoint=catalog.HTTP,
