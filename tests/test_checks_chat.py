@@ -59,3 +59,12 @@ def test_tolerated_spec_gaps_are_deviations_not_failures(deviation: str) -> None
     assert r.outcome.value == "pass"
     key = deviation.split("_")[1]
     assert any(key in d for d in r.deviations), r.deviations
+
+
+def test_system_and_developer_accepted_together_are_judged_from_one_request() -> None:
+    """Both roles in one request answered normally pass both checks; the run sends it once."""
+    with FakeServer() as srv:
+        results = run_checks(srv.base_url, "chat.messages.system,chat.messages.developer")
+    assert {r.outcome.value for r in results.values()} == {"pass"}
+    assert all(len(r.evidence) == 1 for r in results.values())
+    assert len({r.evidence[0].wire for r in results.values()}) == 1

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.checks.chat.validation import CASES
+from conformance.checks.chat.validation import CASES, RANGE, SHAPE
 from tests.fake import FakeServer
 from tests.helpers import not_passed, outcomes, run_checks
 
 PATTERN = "validation.*"
 RANGE_IDS = [c.id for c in CASES if c.id.endswith((".out_of_range", ".negative"))]
+TOGETHER_IDS = [c.id for c in CASES if c.together == RANGE]
+SHAPE_IDS = [c.id for c in CASES if c.together == SHAPE]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,7 @@ FLIPS: dict[str, dict[str, str]] = {
     "errors.validation_200": {i: "fail" for i in RANGE_IDS},
     "json.malformed_500": {"validation.body.malformed_json": "fail", "validation.temperature.out_of_range": "pass"},
     "server.dies_after_error": {"validation.server.survives": "fail"},
+    "errors.shape_200": {i: "fail" for i in SHAPE_IDS},
     # An error body clients cannot read fails every rejection, the malformed body's too.
     "errors.detail_envelope": {**{c.id: "fail" for c in CASES}, "validation.body.malformed_json": "fail"},
 }
@@ -58,7 +61,6 @@ def test_missing_param_is_a_deviation_not_a_failure() -> None:
         assert any("error.param" in d for d in result.deviations), result.deviations
 
 
-TOGETHER_IDS = [c.id for c in CASES if c.together]
 
 
 def test_out_of_range_values_accepted_together_are_judged_from_one_request() -> None:
@@ -73,6 +75,23 @@ def test_out_of_range_values_accepted_together_are_judged_from_one_request() -> 
 def test_a_rejected_group_is_judged_value_by_value(conformant: str) -> None:
     """A rejection of the group names no culprit: each value is then sent alone and judged on its own answer."""
     results = run_checks(conformant, ",".join(TOGETHER_IDS))
+    for result in results.values():
+        assert result.outcome.value == "pass"
+        assert len(result.evidence) == 2 and result.evidence[1].request_body != result.evidence[0].request_body
+
+
+def test_an_unknown_role_and_a_missing_model_accepted_together_are_judged_from_one_request() -> None:
+    """A 200 to a request with an unknown role and no model shows neither is validated: one request judges both."""
+    with FakeServer(deviations={"errors.shape_200"}) as srv:
+        results = run_checks(srv.base_url, ",".join(SHAPE_IDS))
+    assert {r.outcome.value for r in results.values()} == {"fail"}
+    assert len({r.evidence[0].wire for r in results.values()}) == 1
+    assert all(len(r.evidence) == 1 and "sent with 1 other invalid value," in r.reason for r in results.values())
+
+
+def test_a_rejected_shape_group_is_judged_case_by_case(conformant: str) -> None:
+    """The conformant fake rejects the group, then each case alone, and each passes on its own answer."""
+    results = run_checks(conformant, ",".join(SHAPE_IDS))
     for result in results.values():
         assert result.outcome.value == "pass"
         assert len(result.evidence) == 2 and result.evidence[1].request_body != result.evidence[0].request_body

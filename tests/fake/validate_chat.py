@@ -38,7 +38,8 @@ def parse_chat(body: Any, chat_models: Collection[str], all_models: Collection[s
         raise Halt(invalid(None, "The request body must be a JSON object."))
     model = body.get("model")
     if model is None:
-        raise Halt(missing("model"))
+        soft(missing("model"))  # a deviation may serve it with the default model
+        model = next(iter(chat_models))
     if not isinstance(model, str):
         raise Halt(bad_type("model", "a string", model))
     if "messages" not in body:

@@ -45,7 +45,8 @@ def _message(msg: Any, where: str, soft: Soft) -> Message:
     if not isinstance(role, str):
         raise Halt(bad_type(f"{where}.role", "a string", role))
     if role not in ROLES:
-        raise Halt(bad_value(f"{where}.role", role, ROLES))
+        soft(bad_value(f"{where}.role", role, ROLES))  # a deviation may read it as a user turn
+        role = "user"
     if "name" in msg and msg["name"] is not None and not isinstance(msg["name"], str):
         raise Halt(bad_type(f"{where}.name", "a string", msg["name"]))
     call_ids = _tool_calls(msg.get("tool_calls"), f"{where}.tool_calls") if role == "assistant" else ()

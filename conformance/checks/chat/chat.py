@@ -91,9 +91,20 @@ def developer_role(ctx: CheckContext) -> str:
     return _instructed(ctx, "developer")
 
 
+INSTRUCTION = "You are terse."
+ASK = {"role": "user", "content": "Say hello."}
+BOTH_ROLES = [{"role": "system", "content": INSTRUCTION}, {"role": "developer", "content": INSTRUCTION}, ASK]
+
+
 def _instructed(ctx: CheckContext, role: str) -> str:
     """An instruction turn in the given role, then the user turn: answered with text."""
-    msgs = [{"role": role, "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
+    # First a system and a developer turn in one request (the run cache sends it once for both checks):
+    # answered normally, both roles are taken. A rejection names no culprit, so then each role goes alone.
+    both = ctx.chat(messages=BOTH_ROLES)
+    if 200 <= (both.status or 0) < 300 and isinstance(both.response_body, dict):
+        body = ctx.expect_ok(both, "a system and a developer message")
+        return f"answered {_shape.text(body)!r} (a system and a developer message in one request)"
+    msgs = [{"role": role, "content": INSTRUCTION}, ASK]
     body = ctx.expect_ok(ctx.chat(messages=msgs), f"a {role} message")
     return f"answered {_shape.text(body)!r}"
 

@@ -25,7 +25,13 @@ class Case:
     behavior: str
     fields: dict[str, Any]
     param: str | None
-    together: bool = False  # an out-of-range number, first tried in one request with the others (see _case)
+    together: str = ""  # the group first tried in one request with its other cases (see _case), if any
+
+
+# Groups of cases sent first in one request; each names what its values are.
+RANGE = "out-of-range value"
+# Accepted by every server recorded but litellm (which requires model): one request for both there.
+SHAPE = "invalid value"
 
 
 def _user(content: Any, role: str = "user") -> list[dict[str, Any]]:
@@ -34,20 +40,20 @@ def _user(content: Any, role: str = "user") -> list[dict[str, Any]]:
 
 CASES = [
     Case("validation.temperature.out_of_range", "temperature 5 (above 2) is rejected with 400 naming the param",
-         {"temperature": 5}, "temperature", together=True),
+         {"temperature": 5}, "temperature", together=RANGE),
     Case("validation.top_p.out_of_range", "top_p 3 (above 1) is rejected with 400 naming the param",
-         {"top_p": 3}, "top_p", together=True),
+         {"top_p": 3}, "top_p", together=RANGE),
     Case("validation.n.out_of_range", "n 0 (below 1) is rejected with 400 naming the param", {"n": 0}, "n"),
     Case("validation.max_tokens.negative", "max_tokens -5 is rejected with 400 naming the param",
          {"max_tokens": -5}, "max_tokens"),
     Case("validation.top_logprobs.out_of_range",
          "top_logprobs 25 (above 20) with logprobs true is rejected with 400 naming the param",
-         {"logprobs": True, "top_logprobs": 25}, "top_logprobs", together=True),
+         {"logprobs": True, "top_logprobs": 25}, "top_logprobs", together=RANGE),
     Case("validation.seed.out_of_range", "seed 2**64 (beyond int64) is rejected with 400 naming the param",
-         {"seed": 2**64}, "seed", together=True),
+         {"seed": 2**64}, "seed", together=RANGE),
     Case("validation.presence_penalty.out_of_range",
          "presence_penalty 3 (above 2) is rejected with 400 naming the param", {"presence_penalty": 3}, "presence_penalty",
-         together=True),
+         together=RANGE),
     Case("validation.messages.wrong_type", "messages given as a string is rejected with 400",
          {"messages": "hello"}, "messages"),
     Case("validation.messages.empty", "An empty messages array is rejected with 400",
@@ -57,11 +63,11 @@ CASES = [
     Case("validation.content.wrong_type", "Message content 123 (a number) is rejected with 400",
          {"messages": _user(123)}, "content"),
     Case("validation.role.unknown", "An unknown role 'wizard' is rejected with 400",
-         {"messages": _user("Say hello.", role="wizard")}, "role"),
+         {"messages": _user("Say hello.", role="wizard")}, "role", together=SHAPE),
     Case("validation.stream.wrong_type", "stream 'yes' (a string) is rejected with 400",
          {"stream": "yes"}, "stream"),
     Case("validation.model.missing", "A request without model is rejected with 400",
-         {"model": OMIT}, "model"),
+         {"model": OMIT}, "model", together=SHAPE),
 ]
 
 
@@ -87,25 +93,26 @@ def judge_rejection(ctx: CheckContext, ex: Exchange, what: str, param: str | Non
     return f"rejected with {status}: {error_message(ex.response_body)[:120]}"
 
 
-# The out-of-range numbers in one request: a 200 to it means no one of them is validated, so each such
-# check is judged from that one request (the run cache sends it once). A rejection names no culprit
-# reliably, so then each goes alone.
+# The out-of-range numbers in one request, and an unknown role with no model in another: a 200 to a group
+# means no one of its values is validated, so each such check is judged from that one request (the run
+# cache sends it once). A rejection names no culprit reliably, so then each goes alone.
 # Every case is judged by its status alone: one completion token (max_tokens -5 keeps its own value).
-TOGETHER: dict[str, Any] = {"max_tokens": STATUS_MAX_TOKENS}
+TOGETHER: dict[str, dict[str, Any]] = {}
 for _c in CASES:
     if _c.together:
-        TOGETHER.update(_c.fields)
+        TOGETHER.setdefault(_c.together, {"max_tokens": STATUS_MAX_TOKENS}).update(_c.fields)
 
 
 def _case(case: Case) -> CheckFn:
     def run(ctx: CheckContext) -> str:
         what = case.behavior.split(" is rejected")[0]
         if case.together:
-            ex = ctx.chat(**TOGETHER)
+            ex = ctx.chat(**TOGETHER[case.together])
             if 200 <= (ex.status or 0) < 300:
-                others = sum(c.together for c in CASES) - 1
-                raise LaxValidation(f"{what} was accepted with {ex.status}, sent with {others} other out-of-range "
-                                    "values, all taken: the server accepted an invalid value")
+                others = sum(c.together == case.together for c in CASES) - 1
+                raise LaxValidation(f"{what} was accepted with {ex.status}, sent with {others} other "
+                                    f"{case.together}{'s' if others != 1 else ''}, all taken: the server accepted an "
+                                    "invalid value")
         body = ctx.chat_body(**{"max_tokens": STATUS_MAX_TOKENS, **case.fields})
         ex = ctx.request("POST", CHAT, body, stream=body.get("stream") is True)
         return judge_rejection(ctx, ex, what, case.param)

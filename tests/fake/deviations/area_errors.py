@@ -45,6 +45,14 @@ def _validation_200(err: ApiError, ctx: HttpCtx) -> Any:
     return ACCEPT if err.kind == "range" else err
 
 
+@deviation("errors.shape_200", "an unknown message role and a missing model are accepted with a 200 (read as a "
+           "user turn, served by the default model)", on="map_error")
+def _shape_200(err: ApiError, ctx: HttpCtx) -> Any:
+    role = (err.param or "").endswith(".role") and err.code == "invalid_value"
+    model = err.param == "model" and err.code == "missing_required_parameter"
+    return ACCEPT if role or model else err
+
+
 @deviation("errors.wrong_status", "validation errors use status 422 (FastAPI style) with the envelope",
            on="map_error")
 def _wrong_status(err: ApiError, ctx: HttpCtx) -> ApiError:
