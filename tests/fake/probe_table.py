@@ -135,6 +135,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "chat.content_parts_dropped": ({}, lambda api: api.content(messages=[{"role": "user", "content": [
         {"type": "text", "text": "Count to three."}]}])),
     "chat.unknown_field_rejected": ({}, _status(some_vendor_extension=True)),
+    "errors.shape_200": ({}, lambda api: (_status(messages=[{"role": "wizard", "content": "Hi"}])(api),
+                                          api.post("chat/completions", {"messages": [
+                                              {"role": "user", "content": "Hi"}]}).status_code)),
     "chat.multi_turn_ignored": ({}, _multi_turn),
     "chat.state_leaks": ({}, _leaks),
     # fields
@@ -173,6 +176,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "stream.buffered": ({}, _reads),
     "stream.created_ms": ({}, lambda api: stream_chunks(api)[0]["created"] < 10**11),
     "stream.options_without_stream_500": ({}, _status(stream=False, stream_options={"include_usage": True})),
+    "stream.options_without_stream_ignored": ({}, _status(stream=False, stream_options={"include_usage": True})),
     "stream.n_ignored": ({}, _chunks(n=2)),
     "stream.n_choice_1_first": ({}, _chunks(n=2)),
     "stream.logprobs_missing": ({}, _chunks(**_LOGPROBS)),

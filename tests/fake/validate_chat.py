@@ -64,7 +64,7 @@ def parse_chat(body: Any, chat_models: Collection[str], all_models: Collection[s
         seed=num.get("seed", None, *_INT64, integer=True),
         stop=_stop(body.get("stop"), soft),
         stream=stream,
-        include_usage=_stream_options(body.get("stream_options"), stream),
+        include_usage=_stream_options(body.get("stream_options"), stream, soft),
         response_format=_response_format(body.get("response_format"), soft),
         tools=tools.tools,
         tool_choice=tools.choice,
@@ -144,12 +144,14 @@ def _stop(value: Any, soft: Soft) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _stream_options(value: Any, stream: bool) -> bool:
+def _stream_options(value: Any, stream: bool, soft: Soft) -> bool:
     if value is None:
         return False
     if not stream:
-        raise Halt(invalid("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is "
-                           "enabled.", "invalid_value"))
+        # A deviation may ignore it, as llama.cpp does: no stream, so nothing to add usage to.
+        soft(invalid("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is "
+                     "enabled.", "invalid_value"))
+        return False
     if not isinstance(value, dict):
         raise Halt(bad_type("stream_options", "an object", value))
     include = value.get("include_usage", False)

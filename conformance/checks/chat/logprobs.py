@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks.chat import riders
 from conformance.context import CheckContext, error_message
 from conformance.model import Exchange
 from conformance.registry import check
@@ -223,8 +224,13 @@ def tokens_match(ctx: CheckContext) -> str:
        behavior="Without logprobs, or with logprobs: false, choices[].logprobs is null or absent")
 def off_is_null(ctx: CheckContext) -> str:
     found = []
-    for label, ex in (("no logprobs field", ctx.chat()), ("logprobs: false", ctx.chat(logprobs=False))):
-        lp = _shape.choices(ctx.expect_ok(ex, label))[0].get("logprobs")
+    plain = ctx.expect_ok(ctx.chat(), "no logprobs field")
+    # logprobs false: the riders' request where that is answered normally (riders.py), else its own.
+    off = riders.normal_answer(ctx)
+    if off is None:
+        off = ctx.expect_ok(ctx.chat(logprobs=False), "logprobs: false")
+    for label, body in (("no logprobs field", plain), ("logprobs: false", off)):
+        lp = _shape.choices(body)[0].get("logprobs")
         if lp is not None:
             found.append(f"{label}: choices[0].logprobs is {str(lp)[:100]}")
     if found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks._shared import shape as _shape
+from conformance.checks.chat import riders
 from conformance.checks.chat.streaming import default_stream, dict_chunks
 from conformance.context import STATUS_MAX_TOKENS, CheckContext, has_envelope
 from conformance.registry import check
@@ -70,6 +71,8 @@ def absent_by_default(ctx: CheckContext) -> str:
        behavior="stream_options with stream false is either rejected with a 4xx or ignored (one JSON answer); "
                 "never a 5xx")
 def without_stream(ctx: CheckContext) -> str:
+    if riders.normal_answer(ctx) is not None:
+        return f"ignored: answered with one JSON chat.completion ({riders.WITH})"
     ex = ctx.chat(stream=False, stream_options=INCLUDE_USAGE, max_tokens=STATUS_MAX_TOKENS)
     status = ex.status or 0
     if status in (401, 403, 408, 429):

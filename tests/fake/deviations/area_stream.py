@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from tests.fake.completions import Knobs
-from tests.fake.errors import VALIDATION_KINDS, ApiError
+from tests.fake.errors import ACCEPT, VALIDATION_KINDS, ApiError
 from tests.fake.registry import deviation
 from tests.fake.request import ChatRequest
 from tests.fake.streaming import DONE, frame
@@ -153,6 +153,12 @@ def _usage_always(req: ChatRequest) -> ChatRequest:
            "option is read on a path that has no stream)", on="map_error")
 def _options_without_stream_500(err: ApiError, ctx: HttpCtx) -> ApiError | Reply:
     return text_reply(500, "Internal Server Error") if err.param == "stream_options" else err
+
+
+@deviation("stream.options_without_stream_ignored", "stream_options with stream false is ignored: one JSON "
+           "answer, as llama.cpp gives", on="map_error")
+def _options_without_stream_ignored(err: ApiError, ctx: HttpCtx) -> Any:
+    return ACCEPT if err.param == "stream_options" and err.code == "invalid_value" else err
 
 
 @deviation("stream.usage_in_choices_chunk", "usage rides on the last chunk with choices, not a chunk of its own",
