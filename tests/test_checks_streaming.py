@@ -324,3 +324,20 @@ def test_n_choices_samples_until_the_order_breaks(clean_posts: int, outcome: Out
     assert len(sent) == samples
     if outcome is Outcome.PASS:
         assert "in 3 sample(s)" in result.reason and "began with choice 1" not in result.reason
+
+
+def test_include_usage_is_judged_on_the_logprobs_stream_where_logprobs_are_judged() -> None:
+    """logprobs.stream.chunks' stream asks for usage too: include_usage passes on it, with no stream of its own."""
+    with FakeServer() as srv:
+        results = run_checks(srv.base_url, "stream.usage.include_usage,logprobs.stream.chunks")
+    usage, chunks = results["stream.usage.include_usage"], results["logprobs.stream.chunks"]
+    assert usage.outcome.value == "pass" and "logprobs.stream.chunks' stream" in usage.reason
+    assert usage.evidence[-1].wire == chunks.evidence[-1].wire
+
+
+def test_a_usage_finding_is_judged_again_on_a_plain_stream() -> None:
+    """A stream that fails include_usage is judged again without logprobs: the finding is the plain stream's."""
+    with FakeServer(deviations={"stream.usage_ignored"}) as srv:
+        result = run_checks(srv.base_url, "stream.usage.include_usage")["stream.usage.include_usage"]
+    assert result.outcome.value == "ignored"
+    assert result.evidence[-1].request_body.get("logprobs") is None

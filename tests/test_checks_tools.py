@@ -85,7 +85,11 @@ def test_tools_rejected_is_unsupported_once_and_skips_the_rest() -> None:
     assert outcomes.pop("tools.declared.reach_prompt") == "unsupported"
     assert set(outcomes.values()) == {"skip"}
     assert all("tools are not supported" in r.reason for k, r in results.items() if k in outcomes)
-    assert {len(r.evidence) for r in results.values()} == {1}
+    assert {len(r.evidence) for k, r in results.items() if k != "tools.declared.reach_prompt"} == {1}
+    # reach_prompt reads the forced request's rejection (the gate's, shared), then sends the tools alone: the
+    # run sends the same two requests as when it sent the tools alone first.
+    reach = results["tools.declared.reach_prompt"].evidence
+    assert len(reach) == 2 and reach[0].wire == results["tools.required.tool_calls"].evidence[0].wire
 
 
 def test_a_failing_gate_is_reported_once() -> None:

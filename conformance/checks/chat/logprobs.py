@@ -24,8 +24,18 @@ def _request(ctx: CheckContext, top: bool, stream: bool = False) -> Exchange:
     if top:
         fields["top_logprobs"] = TOP
     if stream:
-        fields["stream"] = True
+        # With the usage chunk asked for: stream.usage.include_usage judges this stream too (one for both).
+        fields.update(stream=True, stream_options={"include_usage": True})
     return ctx.chat(**fields)
+
+
+def usage_stream(ctx: CheckContext) -> Exchange | None:
+    """logprobs.stream.chunks' stream (it asks for the usage chunk) where logprobs are judged at all, else None."""
+    try:
+        _judged(ctx)  # the requests every logprobs check shares: sent once per run
+    except Skip:
+        return None
+    return _request(ctx, top=True, stream=True)
 
 
 def _base(ctx: CheckContext) -> tuple[dict[str, Any], bool]:
