@@ -195,3 +195,14 @@ def test_fields_of_no_visible_effect_share_one_request(conformant: str) -> None:
         got = outcomes(run_checks(srv.base_url, ",".join(ids)))
     assert got == {"fields.user.accepted": "unsupported", "fields.safety_identifier.accepted": "pass",
                    "fields.prompt_cache_key.accepted": "pass"}
+
+
+def test_verbosity_low_cut_at_max_tokens_sends_no_high(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 'low' answer cut at max_tokens leaves no room for a longer 'high' one: no effect, one request fewer."""
+    from conformance.checks.chat import fields_effect
+
+    monkeypatch.setattr(fields_effect, "VERBOSE_TOKENS", 8)  # the fake's verbose answer is 12 tokens
+    with FakeServer(deviations={"fields.verbosity_ignored"}) as srv:
+        r = run_checks(srv.base_url, "fields.verbosity.effect")["fields.verbosity.effect"]
+    assert r.outcome.value == "ignored" and "cut by max_tokens 8: high cannot be longer" in r.reason
+    assert [e.request_body.get("verbosity") for e in r.evidence if e.request_body.get("max_tokens") == 8] == ["low"]

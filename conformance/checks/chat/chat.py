@@ -129,7 +129,8 @@ def multi_turn(ctx: CheckContext) -> str:
        behavior="A conversation ending with an assistant turn (prefill) is accepted")
 def prefill(ctx: CheckContext) -> str:
     msgs = [{"role": "user", "content": "Count from one to five."}, {"role": "assistant", "content": "One, two,"}]
-    body = ctx.expect_ok(ctx.chat(messages=msgs), "an assistant prefill")
+    # Judged by its status: one token of continuation shows the answer.
+    body = ctx.expect_ok(ctx.chat(messages=msgs, max_tokens=STATUS_MAX_TOKENS), "an assistant prefill")
     return f"answered {_shape.text(body)!r}"
 
 

@@ -214,6 +214,11 @@ def verbosity_effect(ctx: CheckContext) -> str:
         usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
         tokens = usage.get("completion_tokens")
         lengths[level] = tokens if isinstance(tokens, int) else len(_shape.text(body).split())
+        if level == "low" and isinstance(tokens, int) and tokens >= VERBOSE_TOKENS and _shape.finish_reason(body) == "length":
+            # Cut at max_tokens: no answer under the same max_tokens can be longer, so 'high' cannot show
+            # an effect (llama.cpp: 80 and 80 tokens); one request fewer.
+            _no_effect(ctx, "verbosity", f"verbosity low gave {tokens} completion tokens, cut by max_tokens "
+                       f"{VERBOSE_TOKENS}: high cannot be longer")
     if lengths["low"] < lengths["high"]:
         return f"low gave {lengths['low']}, high {lengths['high']} completion tokens"
     _no_effect(ctx, "verbosity", f"verbosity low and high gave {lengths['low']} and {lengths['high']} "

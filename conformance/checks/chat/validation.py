@@ -154,7 +154,7 @@ def server_survives(ctx: CheckContext) -> str:
         return ctx.request("POST", CHAT, content=MALFORMED, headers=JSON_HEADERS, cache=False)
 
     def valid_after(what: str, bad: Exchange) -> None:
-        ex = fresh(what, lambda: ctx.chat(cache=False))
+        ex = fresh(what, lambda: ctx.chat(cache=False, max_tokens=STATUS_MAX_TOKENS))
         if ex.status != 200:
             raise Fail(f"right after {what} (answered {bad.status}), a valid request got {ex.status}: "
                        f"{error_message(ex.response_body)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conformance import catalog
 from conformance.checks._shared import shape as _shape
 from conformance.checks._shared.prompts import LONG_PROMPT
-from conformance.context import CHAT, CheckContext, error_message, has_envelope
+from conformance.context import CHAT, STATUS_MAX_TOKENS, CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
 from conformance.verdict import Fail, LaxValidation, Skip, SpecViolation
@@ -112,7 +112,8 @@ def _answered_or_rejected(ctx: CheckContext, ex: Exchange, what: str) -> str:
 @check("http.robustness.empty_content", feature=ROBUST, endpoint=catalog.HTTP,
        behavior="A user message with empty content '' is answered or rejected with a 4xx, never a 5xx")
 def empty_content(ctx: CheckContext) -> str:
-    ex = ctx.chat(messages=[{"role": "user", "content": ""}])
+    # Judged by its status: one token shows an answer.
+    ex = ctx.chat(messages=[{"role": "user", "content": ""}], max_tokens=STATUS_MAX_TOKENS)
     return _answered_or_rejected(ctx, ex, "empty user content")
 
 
