@@ -64,7 +64,7 @@ def test_a_poem_prompt_in_prose_is_named_not_enforced() -> None:
 
 def test_a_cut_object_still_shows_enforcement(monkeypatch: pytest.MonkeyPatch) -> None:
     """An object cut by max_tokens cannot parse, but began as JSON: enforcement is still what it shows."""
-    monkeypatch.setattr(json_mode, "MAX_TOKENS", 3)
+    monkeypatch.setattr(json_mode, "ENFORCE_TOKENS", 3)
     with FakeServer() as srv:
         spec = next(c.spec for c in all_checks() if c.spec.id == "json.object.enforced")
         run = Run(target_for(srv.base_url), Client(target_for(srv.base_url)))
