@@ -153,9 +153,11 @@ class _State:
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
-        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact and at most one a second."""
+        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact, at most one a
+        second, and none in a replay."""
         now = time.monotonic()
-        if not final and now - self._saved < INTERIM_SAVE_S:
+        if not final and (self.run.replay or now - self._saved < INTERIM_SAVE_S):
+            # A replay is over in seconds and can be run again from the same recording: it saves once, at the end.
             return None
         self._saved = now
         doc = self.document(complete)
