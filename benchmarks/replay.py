@@ -8,7 +8,7 @@ Prints wall and CPU seconds (CPU is the figure that holds on a busy shared machi
 - every recording replayed side by side as `oai-conformance run` with no target does (one process per core,
   each replaying its share one after the other with warm client processes): each recording's time in the
   process that replayed it (the first of each process pays the start-up), then the whole, clients included.
-Run from the checkout root:
+Run from the checkout root (--only: those recordings alone, and not the side-by-side replay of every one):
     python benchmarks/replay.py [--only NAME ...] [--no-alone] [--repeat N]
 """
 
@@ -98,7 +98,7 @@ def side_by_side(tmp: Path) -> None:
 def main() -> None:
     """Print the figures."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", nargs="*", help="replay only these recordings alone (by folder name)")
+    p.add_argument("--only", nargs="*", help="replay only these recordings alone (by folder name), not all side by side")
     p.add_argument("--no-alone", action="store_true", help="skip the one-recording-per-process figures")
     p.add_argument("--repeat", type=int, default=1, help="runs of each fresh-process figure; the best is shown")
     args = p.parse_args()
@@ -107,7 +107,8 @@ def main() -> None:
         floor(max(3, args.repeat))
         if not args.no_alone:
             alone(folders, Path(tmp), args.repeat)
-        side_by_side(Path(tmp))
+        if not args.only:  # --only measures those recordings alone, without loading both cores with the rest
+            side_by_side(Path(tmp))
 
 
 if __name__ == "__main__":

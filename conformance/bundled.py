@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import compare, exitcodes, guard, results
+from conformance.jsontext import indented
 from conformance.recording import TARGET_FILE
 from conformance.render import comparison
 
@@ -40,7 +41,7 @@ def write_comparison(docs: list[dict[str, Any]], out: Path) -> list[Path]:
     paths = [out / "comparison.md", out / "comparison.html", out / "comparison.json"]
     paths[0].write_text(comparison.markdown(matrix), encoding="utf-8")
     paths[1].write_text(comparison.html(matrix), encoding="utf-8")
-    paths[2].write_text(json.dumps(matrix, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths[2].write_text(indented(matrix, allow_nan=True) + "\n", encoding="utf-8")
     return paths
 
 

@@ -25,24 +25,32 @@ def _clip(part: dict[str, Any] | None) -> Any:
     }
 
 
-def _evidence(check: dict[str, Any]) -> dict[str, Any]:
+def _evidence(check: dict[str, Any], clipped: dict[int, Any] | None = None) -> dict[str, Any]:
+    """A check's first exchange, clipped (clipped: what was clipped already, by part: a check has many rows)."""
     ev = check.get("evidence") or []
     first = ev[0] if ev else None
+
+    def clip(part: dict[str, Any]) -> Any:
+        if clipped is None:
+            return _clip(part)
+        if id(part) not in clipped:
+            clipped[id(part)] = _clip(part)
+        return clipped[id(part)]
+
     return {
         "id": check["id"],
         "outcome": check["outcome"],
         "reason": check["reason"],
-        "request": _clip(first["request"]) if first else None,
-        "response": _clip(first["response"]) if first else None,
+        "request": clip(first["request"]) if first else None,
+        "response": clip(first["response"]) if first else None,
     }
 
 
-def _cell(doc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    by_id = {c["id"]: c for c in doc["checks"]}
+def _cell(by_id: dict[str, dict[str, Any]], row: dict[str, Any], clipped: dict[int, Any]) -> dict[str, Any]:
     return {
         "verdict": row["verdict"],
         "reason": row["reason"],
-        "checks": [_evidence(by_id[i]) for i in row["checks"] if i in by_id],
+        "checks": [_evidence(by_id[i], clipped) for i in row["checks"] if i in by_id],
     }
 
 
@@ -50,23 +58,30 @@ def build(docs: list[dict[str, Any]]) -> dict[str, Any]:
     """Combine results documents (one per target) into one matrix."""
     names = _unique_names(docs)
     rows: list[dict[str, Any]] = []
+    # Looked up once per document, not once per cell (15 documents x 211 rows x 243 checks).
+    checks = [{c["id"]: c for c in doc["checks"]} for doc in docs]
+    clipped: dict[int, Any] = {}  # keyed by id(): the documents, and so every part, outlive the build
     for kind in ("features", "fields"):
-        keys: list[tuple[str, str]] = []
+        keys: dict[tuple[str, str], None] = {}  # in order of first appearance
+        found: list[dict[tuple[str, str], dict[str, Any]]] = []
         for doc in docs:
+            mine: dict[tuple[str, str], dict[str, Any]] = {}
             for r in doc[kind]:
-                if (r["endpoint"], r["key"]) not in keys:
-                    keys.append((r["endpoint"], r["key"]))
-        keys.sort(key=lambda k: ENDPOINT_ORDER.index(k[0]) if k[0] in ENDPOINT_ORDER else len(ENDPOINT_ORDER))
-        for endpoint, key in keys:
+                keys.setdefault((r["endpoint"], r["key"]))
+                mine.setdefault((r["endpoint"], r["key"]), r)  # the first row of a key, as a search would find
+            found.append(mine)
+        ordered = sorted(keys, key=lambda k: ENDPOINT_ORDER.index(k[0]) if k[0] in ENDPOINT_ORDER
+                         else len(ENDPOINT_ORDER))
+        for endpoint, key in ordered:
             cells: dict[str, Any] = {}
             label, parent = key, None
-            for name, doc in zip(names, docs):
-                row = next((r for r in doc[kind] if r["endpoint"] == endpoint and r["key"] == key), None)
+            for name, by_key, by_id in zip(names, found, checks):
+                row = by_key.get((endpoint, key))
                 if row is None:
                     cells[name] = {"verdict": "untested", "reason": "not in this run", "checks": []}
                     continue
                 label, parent = row["label"], row["parent"]
-                cells[name] = _cell(doc, row)
+                cells[name] = _cell(by_id, row, clipped)
             rows.append({"kind": kind[:-1], "endpoint": endpoint, "key": key, "label": label, "parent": parent,
                          "cells": cells})
     return {"targets": [_target(n, d) for n, d in zip(names, docs)], "rows": rows + _client_rows(names, docs)}

@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from conformance import sink as sinks
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
 from conformance.context import PropertySettings, Run, request_key
+from conformance.entries import Entries
 from conformance.http import Client, ReplayMiss
 from conformance.limits import Budget, Limits
 from conformance.model import DEFAULT_MAX_BODY, CheckResult, Outcome, Severity, Target
@@ -66,6 +68,8 @@ class _State:
         self.procs = process.Processes()
         self.alongside: Alongside | None = None
         self.started = results_mod.now()
+        # Each result's entry and its indented text, made once for the HTML row and every save.
+        self.entries = Entries()
         self.interrupted = False
         self._saved = 0.0
 
@@ -145,17 +149,20 @@ class _State:
             fail_on=self.fail_on,
             recorded=self.recorded,
             clients=[redact.active().json(c.to_json()) for c in self.cells],
+            entries=self.entries,
         )
 
     def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
-        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact and at most one a second."""
+        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact, at most one a
+        second, and none in a replay."""
         now = time.monotonic()
-        if not final and now - self._saved < INTERIM_SAVE_S:
+        if not final and (self.run.replay or now - self._saved < INTERIM_SAVE_S):
+            # A replay is over in seconds and can be run again from the same recording: it saves once, at the end.
             return None
         self._saved = now
         doc = self.document(complete)
         if self.out is not None:
-            results_mod.write(doc, self.out / "results.json", compact=not final)
+            results_mod.write(doc, self.out / "results.json", compact=not final, entries=self.entries)
             results_mod.write_text(self.out / "checklist.md", checklist.render(doc))
             if final:
                 results_mod.write_text(self.out / "badge.svg", badge.render(doc))
@@ -331,17 +338,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("conformance_check", checks, ids=[c.spec.id for c in checks])
 
 
-@pytest.fixture
-def conformance_fail_on(request: pytest.FixtureRequest) -> Severity:
+# Session-scoped, from pytestconfig: a fixture that asks for `request` makes pytest build a fixture definition
+# for it on every item, and these two never change within a session.
+@pytest.fixture(scope="session")
+def conformance_fail_on(pytestconfig: pytest.Config) -> Severity:
     """The mildest failure severity that fails the run (--oai-fail-on)."""
-    state = request.config.stash.get(_STATE, None)
+    state = pytestconfig.stash.get(_STATE, None)
     return state.fail_on if state is not None else Severity.BREAKS_CLIENTS
 
 
-@pytest.fixture
-def conformance_run(request: pytest.FixtureRequest) -> Run:
+@pytest.fixture(scope="session")
+def conformance_run(pytestconfig: pytest.Config) -> Run:
     """The run shared by every check of this session."""
-    state = request.config.stash.get(_STATE, None)
+    state = pytestconfig.stash.get(_STATE, None)
     if state is None:
         raise pytest.UsageError("no target: pass --oai-base-url and --oai-model (or --oai-target FILE)")
     return state.run
@@ -383,9 +392,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
         # pytest.skip() locates itself by absolute path (junit.xml, report.html): name it from the package up.
         where, line, message = report.longrepr
-        root = Path(__file__).resolve().parent.parent
-        if Path(where).is_absolute() and Path(where).resolve().is_relative_to(root):
-            report.longrepr = (str(Path(where).resolve().relative_to(root)), line, message)
+        relative = _from_package(where)
+        if relative is not None:
+            report.longrepr = (relative, line, message)
     result = item.stash.get(_RESULT, None)
     if result is None or report.when != ("setup" if result.outcome is Outcome.ERROR else "call"):
         return
@@ -393,8 +402,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from pytest_html import extras
     except ImportError:
         return
-    body = json.dumps(result.to_json(), indent=1, ensure_ascii=False)
-    report.extras = [*getattr(report, "extras", []), extras.html(matrix.evidence_html(result.to_json(), body))]
+    state = item.config.stash.get(_STATE, None)
+    entries = state.entries if state is not None else Entries()
+    entry = entries.entry(result)
+    try:
+        body = entries.text(entry)  # made once: results.json writes the same text
+    except ValueError:  # a non-finite number: results.json refuses it, the HTML row shows it as json does
+        body = json.dumps(entry, indent=1, ensure_ascii=False)
+    report.extras = [*getattr(report, "extras", []), extras.html(matrix.evidence_html(entry, body))]
+
+
+@lru_cache(maxsize=64)
+def _from_package(where: str) -> str | None:
+    """An absolute path inside the project, named from the package's parent up (a skip's location); else None."""
+    root = Path(__file__).resolve().parent.parent
+    if Path(where).is_absolute() and Path(where).resolve().is_relative_to(root):
+        return str(Path(where).resolve().relative_to(root))
+    return None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__, provenance, redact, verdicts
+from conformance.entries import Entries
 from conformance.clients import severity
 from conformance.judge import openai_sdk
 from conformance.model import CheckResult, Outcome, Severity, Target
@@ -68,13 +69,15 @@ def build(
     fail_on: Severity = Severity.BREAKS_CLIENTS,
     recorded: dict[str, Any] | None = None,
     clients: list[dict[str, Any]] | None = None,
+    entries: Entries | None = None,
 ) -> dict[str, Any]:
     """Assemble the results document from a run's check results (recorded: a replay's target.json).
 
     clients: the client matrix's cells; a spec failure a client broke on becomes breaks-clients, citing it.
+    entries: the run's entries made so far, shared rather than built again for every save.
     """
     cells = clients or []
-    checks = severity.cite([r.to_json() for r in results], cells)
+    checks = severity.cite([entries.entry(r) if entries is not None else r.to_json() for r in results], cells)
     return {
         "results_version": RESULTS_VERSION,
         "suite": {"name": "oai-conformance", "version": __version__, "python": platform.python_version(),
@@ -100,13 +103,19 @@ def build(
     }
 
 
-def write(doc: dict[str, Any], path: Path, *, compact: bool = False) -> None:
+def write(doc: dict[str, Any], path: Path, *, compact: bool = False, entries: Entries | None = None) -> None:
     """Write atomically, so a crash mid-write never leaves half a results file.
 
     compact: one line, for the interim saves after each check (json's C encoder only runs without indent).
+    entries: where the checks' indented entries are already made (the same text, not encoded again).
     Strict JSON (allow_nan=False: evidence stores non-finite numbers as strings), secrets scrubbed.
     """
-    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=None if compact else 1)
+    if compact:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    elif entries is not None:
+        text = entries.document(doc)
+    else:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1)
     write_text(path, text + "\n")
 
 

@@ -86,21 +86,32 @@ def _supported(passed: list[dict[str, Any]], checks: list[dict[str, Any]]) -> tu
     return SUPPORTED, f"{len(passed)} of {len(checks)} checks passed, {len(skipped)} skipped"
 
 
+def _covering(checks: list[dict[str, Any]], attr: str) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The checks under each (endpoint, key) and under each of the key's parents, in the checks' order.
+
+    A parent row (`messages`) answers for its sub-items too (`messages.image_url`): one broken sub-item is a
+    broken field. Model-dependent checks are reported apart.
+    """
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for c in checks:
+        key = c[attr]
+        if key is None or c.get("model_dependent"):
+            continue
+        parts = key.split(".")
+        for n in range(1, len(parts) + 1):
+            out.setdefault((c["endpoint"], ".".join(parts[:n])), []).append(c)
+    return out
+
+
 def _rows(items: Iterable[Item], checks: list[dict[str, Any]], attr: str) -> list[dict[str, Any]]:
     rows = []
     # An endpoint no check of this run touched gets no rows: a chat-only run lists no embeddings section.
     ran = {c["endpoint"] for c in checks}
+    covering = _covering(checks, attr)
     for item in items:
         if item.endpoint not in ran:
             continue
-        # A parent row (`messages`) answers for its sub-items too: one broken sub-item is a broken field.
-        mine = [
-            c for c in checks
-            if c[attr] is not None
-            and (c[attr] == item.key or c[attr].startswith(item.key + "."))
-            and c["endpoint"] == item.endpoint
-            and not c.get("model_dependent")
-        ]
+        mine = covering.get((item.endpoint, item.key), [])
         verdict, reason = fold(mine)
         rows.append(
             {

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from conformance.jsontext import indented
 from conformance.model import models_text
 from conformance.render.html import Raw, h
 from conformance.verdicts import LEGEND, MARK
@@ -102,7 +103,7 @@ def _request_key(request: dict[str, Any] | None) -> str:
 
 
 def _json(value: Any) -> str:
-    text = json.dumps(value, indent=1, ensure_ascii=False)
+    text = indented(value, allow_nan=True)
     if len(text) > EVIDENCE_CHARS:
         text = text[:EVIDENCE_CHARS] + f"\n... [{len(text) - EVIDENCE_CHARS} more characters in results.json]"
     return text
