@@ -63,35 +63,28 @@ def test_missing_param_is_a_deviation_not_a_failure() -> None:
 
 
 
-def test_out_of_range_values_accepted_together_are_judged_from_one_request() -> None:
-    """A 200 to all the out-of-range numbers at once shows none is validated: one request judges them all."""
-    with FakeServer(deviations={"errors.validation_200"}) as srv:
-        results = run_checks(srv.base_url, ",".join(TOGETHER_IDS))
+# Each group of cases first sent in one request: its ids, the fake deviation that accepts the whole group with
+# 200, and how the reason counts the others.
+GROUPS = [
+    pytest.param(TOGETHER_IDS, "errors.validation_200", "sent with 4 other out-of-range values", id="out-of-range"),
+    pytest.param(SHAPE_IDS, "errors.shape_200", "sent with 1 other invalid value,", id="role-and-model"),
+]
+
+
+@pytest.mark.parametrize(("ids", "deviation", "others"), GROUPS)
+def test_a_group_accepted_together_is_judged_from_one_request(ids: list[str], deviation: str, others: str) -> None:
+    """A 200 to a group's values at once shows none is validated: one request judges them all."""
+    with FakeServer(deviations={deviation}) as srv:
+        results = run_checks(srv.base_url, ",".join(ids))
     assert {r.outcome.value for r in results.values()} == {"fail"}
     assert len({r.evidence[0].wire for r in results.values()}) == 1
-    assert all(len(r.evidence) == 1 and "sent with 4 other out-of-range values" in r.reason for r in results.values())
+    assert all(len(r.evidence) == 1 and others in r.reason for r in results.values())
 
 
-def test_a_rejected_group_is_judged_value_by_value(conformant: str) -> None:
-    """A rejection of the group names no culprit: each value is then sent alone and judged on its own answer."""
-    results = run_checks(conformant, ",".join(TOGETHER_IDS))
-    for result in results.values():
-        assert result.outcome.value == "pass"
-        assert len(result.evidence) == 2 and result.evidence[1].request_body != result.evidence[0].request_body
-
-
-def test_an_unknown_role_and_a_missing_model_accepted_together_are_judged_from_one_request() -> None:
-    """A 200 to a request with an unknown role and no model shows neither is validated: one request judges both."""
-    with FakeServer(deviations={"errors.shape_200"}) as srv:
-        results = run_checks(srv.base_url, ",".join(SHAPE_IDS))
-    assert {r.outcome.value for r in results.values()} == {"fail"}
-    assert len({r.evidence[0].wire for r in results.values()}) == 1
-    assert all(len(r.evidence) == 1 and "sent with 1 other invalid value," in r.reason for r in results.values())
-
-
-def test_a_rejected_shape_group_is_judged_case_by_case(conformant: str) -> None:
-    """The conformant fake rejects the group, then each case alone, and each passes on its own answer."""
-    results = run_checks(conformant, ",".join(SHAPE_IDS))
+@pytest.mark.parametrize(("ids", "deviation", "others"), GROUPS)
+def test_a_rejected_group_is_judged_case_by_case(conformant: str, ids: list[str], deviation: str, others: str) -> None:
+    """A rejection of the group names no culprit: each case is then sent alone and judged on its own answer."""
+    results = run_checks(conformant, ",".join(ids))
     for result in results.values():
         assert result.outcome.value == "pass"
         assert len(result.evidence) == 2 and result.evidence[1].request_body != result.evidence[0].request_body
