@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -51,13 +52,34 @@ def test_a_swallowed_sigterm_still_ends_the_wait_for_a_check() -> None:
     hung.set()
 
 
-def test_a_swallowed_ctrl_c_is_not_taken_for_sigterm() -> None:
+@pytest.fixture
+def sigint(request: pytest.FixtureRequest) -> Iterator[None]:
+    """SIGINT handled as the given handler for the test (a background job starts with it ignored)."""
+    previous = signal.signal(signal.SIGINT, request.param)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("sigint", [signal.default_int_handler], indirect=True)
+def test_a_swallowed_ctrl_c_is_not_taken_for_sigterm(sigint: None) -> None:
     with guard.terminate_as_interrupt() as terminated:
         _lose_a_signal(signal.SIGINT)
         with pytest.raises(KeyboardInterrupt):
             guard.raise_if_stopped()
         assert not terminated()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("sigint", [signal.SIG_IGN], indirect=True)
+def test_an_ignored_ctrl_c_stays_ignored(sigint: None) -> None:
+    with guard.terminate_as_interrupt():
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+        assert not guard.stop_requested()
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def test_each_guarded_run_starts_without_a_stop() -> None:
