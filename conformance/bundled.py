@@ -8,8 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +82,6 @@ def _stop(children: list[subprocess.Popen[str]]) -> None:
             proc.wait()
 
 
-def _wait(fut: Future[Any]) -> Any:
-    """The future's result; a stop signal whose KeyboardInterrupt got lost still ends the wait."""
-    while True:
-        try:
-            return fut.result(timeout=guard.POLL_S)
-        except FutureTimeout:
-            guard.raise_if_stopped()
-
-
 def replay_all(out: Path, extra: list[str] | None = None,
                timings: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Replay every bundled recording into out/<name>/; returns the results and any that failed to run.
@@ -107,7 +97,7 @@ def replay_all(out: Path, extra: list[str] | None = None,
         ends = {f: procs[id(g)] for g in shares for f in g}
         try:
             for folder in folders:
-                proc, dest = _wait(ends[folder]), out / folder.name
+                proc, dest = guard.result_of(ends[folder]), out / folder.name
                 if not (dest / "results.json").exists():
                     problems.append(f"{folder.name}: replay wrote no results (exit {proc.returncode}): "
                                     f"{proc.stderr[-500:]}")

@@ -6,13 +6,19 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Windows; the folder lock is then not taken
     fcntl = None  # type: ignore[assignment]
+
+
+T = TypeVar("T")
 
 
 class Busy(Exception):
@@ -53,6 +59,15 @@ def raise_if_stopped() -> None:
     """Raise the KeyboardInterrupt a stop signal asked for, if it has not reached the run yet."""
     if _STOP.is_set():
         raise KeyboardInterrupt("stop signal")
+
+
+def result_of(fut: Future[T]) -> T:
+    """The future's result; a stop signal whose KeyboardInterrupt got lost still ends the wait."""
+    while True:
+        try:
+            return fut.result(timeout=POLL_S)
+        except FutureTimeout:
+            raise_if_stopped()
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 
 from conformance import guard
 
@@ -55,12 +54,7 @@ class Scheduler:
     def result(self, check_id: str) -> CheckResult:
         """The result of one check, waiting for it if it is still running."""
         self.start()
-        fut = self._results[check_id]
-        while True:
-            try:
-                return fut.result(timeout=guard.POLL_S)
-            except FutureTimeout:
-                guard.raise_if_stopped()  # a stop signal whose KeyboardInterrupt a finalizer swallowed
+        return guard.result_of(self._results[check_id])
 
     def stop(self) -> None:
         """Do not start any more checks (those running finish their current work)."""
