@@ -26,7 +26,7 @@ def _json(value: Any, allow_nan: bool = False) -> str:
 VALUES = [
     {}, [], (), "", 0, -1.5, 1e300, -0.0, 10**30, True, False, None, "é\n\"\\\u2028\x00",
     {"a": [], "b": {}, "c": [{}], "d": [[], [{"e": None}]]},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "none key"},
+    {3: "int key", 2.5: "float key", True: "bool key", None: "none key"},
     (1, [2, (3,)]), [_Word.A, _Number.THREE, {_Word.A: _Number.THREE}],
 ]
 NON_FINITE = [float("nan"), [float("inf")], {"k": -float("inf")}, {float("nan"): 1}]

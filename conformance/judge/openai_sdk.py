@@ -110,7 +110,8 @@ def status_error(method: str, url: str, request_body: Any, status: int, headers:
     client = _client(status, headers, body)
     if method == "POST" and path.endswith("/chat/completions"):
         stream = isinstance(request_body, dict) and request_body.get("stream") is True
-        call: Callable[[], Any] = lambda: client.chat.completions.create(model="judge", messages=[], stream=stream)
+        call: Callable[[], Any] = lambda: client.chat.completions.create(  # noqa: E731
+            model="judge", messages=[], stream=stream)
     elif method == "GET" and path.endswith("/models"):
         call = lambda: list(client.models.list())  # noqa: E731
     else:

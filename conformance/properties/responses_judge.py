@@ -12,7 +12,7 @@ from conformance.context import error_message
 from conformance.model import Exchange, Severity
 from conformance.properties import triage
 from conformance.properties.chat_judge import judge_invalid
-from conformance.properties.spec import OK, Example, Judgement
+from conformance.properties.spec import Example, Judgement
 from conformance.verdict import Fail
 
 RESPONSE = "Response"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from tests.fake import completions, endpoints, optional_fields, render, streaming
+from tests.fake import completions, endpoints, optional_fields, render, streaming  # noqa: F401 - endpoints: its modules register their routes
 from tests.fake.errors import ACCEPT, ApiError, Halt, default_reply
 from tests.fake import routes
 from tests.fake.registry import Hooks, State

@@ -115,7 +115,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "responses.json_fenced": ({}, _json(type="json_object")),
     "responses.json_schema_fenced_cut_off_schema": ({}, _json(type="json_schema", name="n", schema=_SCHEMA,
                                                               strict=True)),
-    "responses.always_streams": ({}, lambda api: _post(api).headers.get("content-type", "").split(";")[0]),
     "responses.tools_ignored": ({}, _forced),
     "responses.call_output_rejected": ({}, _call_output),
     "responses.call_output_dropped": ({}, _call_output),
