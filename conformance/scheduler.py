@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 
 from conformance import guard
 
-from conformance.model import CheckResult
+from conformance.model import CheckResult, Outcome
 from conformance.registry import Check
 
 THREADS_PER_SLOT = 3
@@ -63,10 +63,25 @@ class Scheduler:
 
     def _drive(self) -> None:
         try:
-            if self._first is not None:
-                self._first()
-        finally:  # whatever went wrong there, the checks still run
-            self._phases()
+            try:
+                if self._first is not None:
+                    self._first()
+            finally:  # whatever went wrong there, the checks still run
+                self._phases()
+        except BaseException as exc:  # noqa: BLE001 - reported on every check it left unrun
+            # Each pytest item waits for its check's result: one never set would hold the run forever (a
+            # thread that cannot start, say, when the process is at its thread limit).
+            self._abandon(exc)
+
+    def _abandon(self, exc: BaseException) -> None:
+        """Every check not yet done ends as an error naming why the run could not go on with it."""
+        reason = f"not judged: the run could not go on running checks ({type(exc).__name__}: {exc})"
+        for check in self._checks:
+            fut = self._results[check.spec.id]
+            try:
+                fut.set_result(CheckResult(check.spec, Outcome.ERROR, reason))
+            except InvalidStateError:
+                pass  # done, or cancelled by stop(): its item already has what it needs
 
     def _phases(self) -> None:
         alone = [c for c in self._checks if c.spec.alone]

@@ -219,3 +219,31 @@ def test_live_the_matrix_runs_its_alone_scenarios_last_one_client_at_a_time(monk
     calls.clear()
     alongside.after(Run(target=None, client=None, replay=True, limits=Limits()), None, None, 1, None)  # type: ignore[arg-type]
     assert calls == [(len(alongside.CLIENTS), [s.id for s in SCENARIOS])]  # replay: one part, every client at once
+
+
+def test_checks_the_scheduler_could_not_start_end_as_errors_instead_of_waiting_forever(monkeypatch) -> None:
+    class NoThreads:
+        """A pool that cannot start a thread, as at a process's thread limit."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def __enter__(self) -> NoThreads:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def submit(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr("conformance.scheduler.ThreadPoolExecutor", NoThreads)
+    checks = _fake_checks(4, alone={0})
+    sched = Scheduler(checks, lambda c: CheckResult(c.spec, Outcome.PASS, "ran"), concurrency=2)
+    got: list[CheckResult] = []
+    waiter = threading.Thread(target=lambda: got.extend(sched.result(c.spec.id) for c in checks), daemon=True)
+    waiter.start()
+    waiter.join(timeout=30)  # before the fix the items waited forever
+    assert len(got) == len(checks)
+    assert got[0].outcome is Outcome.PASS  # alone: it ran before the pool was needed
+    assert all(r.outcome is Outcome.ERROR and "can't start new thread" in r.reason for r in got[1:])
