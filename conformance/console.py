@@ -22,6 +22,7 @@ import pytest
 from conformance import inflight
 from conformance.model import models_text, public_url
 from conformance.properties.spec import DEFAULT_EXAMPLES, DEFAULT_TOKENS, EXPLORE_EXAMPLES, EXPLORE_TOKENS
+from conformance.registry import Check
 
 HEARTBEAT_S = 15.0  # silence longer than this says which checks are still waiting for the server
 ORDER = ("pass", "fail", "error", "unsupported", "ignored", "accepted", "skip")
@@ -100,7 +101,7 @@ class Console:
         for item in session.items:
             callspec = getattr(item, "callspec", None)
             check = callspec.params.get("conformance_check") if callspec is not None else None
-            if hasattr(check, "spec"):  # a selection of client cells only parametrizes pytest's empty NOTSET
+            if isinstance(check, Check):  # a selection of client cells only parametrizes pytest's empty NOTSET
                 self.features.setdefault(check.spec.feature, _Feature(0)).total += 1
         for text in header_lines(session.config, sum(f.total for f in self.features.values()), len(self.features)):
             self.line(text)

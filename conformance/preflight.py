@@ -51,8 +51,9 @@ def probe(client: Client) -> Preflight:
     try:
         if _no_route(ex):
             return Preflight(info, _not_an_api(client, ex), ex)
-        if ids and client.target.model and client.target.model not in ids:
-            return Preflight(info, _unlisted_model(client, ids), ex)
+        model = client.target.model
+        if ids and model and model not in ids:
+            return Preflight(info, _unlisted_model(client, model, ids), ex)
     except _NotProbed:
         pass
     return Preflight(info, models=ex)
@@ -125,9 +126,8 @@ def _not_an_api(client: Client, models: Exchange) -> str | None:
             "port and path of --base-url (OpenAI routes usually live under /v1)")
 
 
-def _unlisted_model(client: Client, ids: list[str]) -> str | None:
+def _unlisted_model(client: Client, model: str, ids: list[str]) -> str | None:
     """The model is not listed: stop unless chat answers with it anyway (a proxy serving an alias it does not list)."""
-    model = client.target.model
     chat = _send(client, "POST", "/chat/completions",
                  {"model": model, "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1})
     if chat is not None and 200 <= (chat.status or 0) < 300:

@@ -116,7 +116,7 @@ def transcript(value: Any, spoken: str, response_format: str) -> dict[str, Any]:
 
     if not isinstance(value, str) or not value.strip():
         raise Wrong(f"expected a non-empty transcript, got {json.dumps(value, default=str)[:300]}", value)
-    shown = {"text": value[:300]}
+    shown: dict[str, Any] = {"text": value[:300]}
     if response_format == "text" and value.lstrip().startswith("{"):
         try:
             body = json.loads(value)

@@ -29,10 +29,11 @@ def _tls() -> Any:
     on the wire; what the client sends is unchanged.
     """
     try:
-        import httpx2 as httpx  # what openai 3.x is built on
+        import httpx2  # what openai 3.x is built on
     except ImportError:
         import httpx
-    return httpx.create_ssl_context()
+        return httpx.create_ssl_context()
+    return httpx2.create_ssl_context()
 
 
 def _chat(ctx: Context, **extra: Any) -> dict[str, Any]:

@@ -28,6 +28,8 @@ _FORWARD = ("content-type", "accept", "openai-beta")
 # Headers the target's answer loses on its way back: the proxy sends the body whole, decoded, with its length.
 _DROP_BACK = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"})
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
+# Where the proxy listens: the clients run on this machine, and nothing else may reach the target through it.
+_HOST = "127.0.0.1"
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Proxy:
         class Handler(_Handler):
             owner = proxy
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((_HOST, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="clients-proxy", daemon=True)
 
@@ -70,8 +72,7 @@ class Proxy:
 
     def url(self, cell_id: str) -> str:
         """The base URL a cell's client is given."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/{cell_id}"
+        return f"http://{_HOST}:{self._server.server_port}/{cell_id}"
 
     def traffic(self, cell_id: str) -> Traffic:
         """What the cell sent so far."""

@@ -210,7 +210,7 @@ def _lines(run: Run, proxy: Proxy, client: ClientSpec, plan: list[Planned],
                 break
             line = _parse(raw)
             sid = line.get("scenario") if line is not None else None
-            if line is None or not any(p.scenario.id == sid for p in todo):
+            if line is None or not isinstance(sid, str) or not any(p.scenario.id == sid for p in todo):
                 continue  # a client's own chatter on stdout is not a result
             line["duration_s"] = time.monotonic() - started
             started = time.monotonic()

@@ -57,7 +57,8 @@ def _plain(example: Example, body: Any, notes: list[str], devs: list[str]) -> No
     dims = example.body.get("dimensions")
     if isinstance(dims, int) and lengths[0] != dims:
         notes.append(f"dimensions ignored: {lengths[0]} floats for dimensions={dims}")
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    given = body.get("usage")
+    usage = given if isinstance(given, dict) else {}
     if usage.get("total_tokens") != usage.get("prompt_tokens"):
         raise _Broken("usage", f"usage.total_tokens {usage.get('total_tokens')} != prompt_tokens {usage.get('prompt_tokens')}",
                       Severity.VIOLATES_SPEC)

@@ -167,8 +167,8 @@ _MP3_KBPS = {  # (version is MPEG-1, layer III) -> bitrate table
 def _mp3(data: bytes) -> AudioInfo:
     pos = 0
     if data[:3] == b"ID3":
-        size = data[6:10]
-        pos = 10 + ((size[0] << 21) | (size[1] << 14) | (size[2] << 7) | size[3])
+        tag = data[6:10]  # the ID3v2 tag's size: four 7-bit bytes
+        pos = 10 + ((tag[0] << 21) | (tag[1] << 14) | (tag[2] << 7) | tag[3])
     frames, samples, rate, channels = 0, 0, 0, 0
     while pos + 4 <= len(data):
         h = int.from_bytes(data[pos:pos + 4], "big")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.checks._shared import shape as _shape
 from conformance.checks._shared.prompts import LONG_PROMPT
 from conformance.checks.chat import riders
@@ -147,7 +149,7 @@ def content_parts(ctx: CheckContext) -> str:
     # Some servers answer according to the request before (llama-cpp-python's prompt cache: see
     # chat.requests.isolated), and the parts request followed the string one: compare each form sent
     # right after itself.
-    def twice(what: str, **fields: object) -> str:
+    def twice(what: str, **fields: Any) -> str:
         ctx.expect_ok(ctx.chat(cache=False, **fields), what)
         return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), f"{what}, again right after itself"))
 
@@ -207,7 +209,7 @@ def model_echo(ctx: CheckContext) -> str:
        alone=True)
 def requests_isolated(ctx: CheckContext) -> str:
     # Fresh requests only: the plain request cached earlier would hide exactly the state this check looks for.
-    def ask(what: str, **fields: object) -> str:
+    def ask(what: str, **fields: Any) -> str:
         return _shape.text(ctx.expect_ok(ctx.chat(cache=False, **fields), what))
 
     _, after_itself, again = back_to_back(ctx)

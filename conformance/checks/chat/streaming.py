@@ -307,7 +307,8 @@ def _first_indexes(chunks: list[dict[str, Any]]) -> list[int]:
     for chunk in chunks:
         choices = chunk.get("choices")
         if isinstance(choices, list) and choices:
-            return [c.get("index") for c in choices if isinstance(c, dict)]
+            # choice_events read these chunks first and failed on a choice without an integer index: none is dropped.
+            return [c["index"] for c in choices if isinstance(c, dict) and isinstance(c.get("index"), int)]
     return []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from conformance import catalog
 from conformance.checks.embeddings import vectors as v
@@ -101,14 +101,20 @@ def _usage(body: dict[str, Any], where: str) -> int:
     if not isinstance(u, dict):
         raise SpecViolation(f"{where}: `usage` missing or not an object: {u!r}")
     counts = {k: u.get(k) for k in ("prompt_tokens", "total_tokens")}
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in counts.values()):
+    prompt, total = counts["prompt_tokens"], counts["total_tokens"]
+    if not (_is_count(prompt) and _is_count(total)):
         raise SpecViolation(f"{where}: usage counts are not integers: {counts}")
-    if counts["total_tokens"] != counts["prompt_tokens"]:
-        raise SpecViolation(f"{where}: usage.total_tokens {counts['total_tokens']} != prompt_tokens "
-                            f"{counts['prompt_tokens']} (an embedding generates no tokens)")
-    if counts["prompt_tokens"] <= 0:
-        raise SpecViolation(f"{where}: usage.prompt_tokens is {counts['prompt_tokens']} for a non-empty input")
-    return int(counts["prompt_tokens"])
+    if total != prompt:
+        raise SpecViolation(f"{where}: usage.total_tokens {total} != prompt_tokens "
+                            f"{prompt} (an embedding generates no tokens)")
+    if prompt <= 0:
+        raise SpecViolation(f"{where}: usage.prompt_tokens is {prompt} for a non-empty input")
+    return int(prompt)
+
+
+def _is_count(n: object) -> TypeGuard[int]:
+    """A JSON integer (true and false are not counts)."""
+    return isinstance(n, int) and not isinstance(n, bool)
 
 
 @check("embeddings.usage", feature="Embeddings", endpoint=E,
