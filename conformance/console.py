@@ -189,9 +189,9 @@ def feature_line(name: str, feature: _Feature) -> str:
 
 def header_lines(config: pytest.Config, checks: int, features: int) -> list[str]:
     """Who is tested, with what, and how much a run may spend."""
-    from conformance.plugin import _STATE
+    from conformance.session_state import STATE
 
-    state = config.stash.get(_STATE, None)
+    state = config.stash.get(STATE, None)
     if state is None:
         return []
     t, props = state.run.target, state.run.properties

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import __version__, bounds, exitcodes, guard, html_report, options, redact
+from conformance import __version__, exitcodes, guard, html_report, options, redact
 from conformance import sink as sinks
 from conformance import results as results_mod
 from conformance.config import ConfigError, Settings, build_target, check_env_name, concurrency
@@ -27,146 +26,16 @@ from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
 from conformance.registry import Check, all_checks, select
-from conformance.clients import process
-from conformance.judge import review
-from conformance.clients.alongside import Alongside, after, lanes
-from conformance.clients.cells import Cell
-from conformance.clients.registry import CLIENTS
-from conformance.clients.runner import runs_any, selected
-from conformance.render import badge, checklist, matrix
-from conformance.runner import perform, untested
+from conformance.clients.alongside import after
+from conformance.clients.runner import selected
+from conformance.render import matrix
 from conformance.scheduler import Scheduler
+from conformance.session_state import STATE, SessionState
 
-_STATE = pytest.StashKey["_State"]()
 UNREACHABLE = pytest.StashKey[str]()
 WRONG_TARGET = pytest.StashKey[str]()  # the preflight's sentence: what is wrong with the target, what to try
 # pytest_keyboard_interrupt gets no config: the state of the session running in this process.
-_live_states: list[_State] = []
-INTERIM_SAVE_S = 1.0
-
-
-class _State:
-    """What the plugin keeps for one pytest session."""
-
-    def __init__(self, run: Run, out: Path | None, selection: str | None, server: dict[str, Any],
-                 tape: Recorder | Replayer | None = None, concurrency: int = 1,
-                 fail_on: Severity = Severity.BREAKS_CLIENTS, recorded: dict[str, Any] | None = None) -> None:
-        self.run = run
-        self.recorded = recorded
-        self.fail_on = fail_on
-        self.concurrency = concurrency
-        self.scheduler: Scheduler | None = None
-        self.out = out
-        self.selection = selection
-        self.server = server
-        self.tape = tape
-        self.results: list[CheckResult] = []
-        self.cells: list[Cell] = []
-        self.clients = True
-        # The client matrix's processes, started when the checks no longer need an idle server, and the matrix
-        # itself when it runs beside the remaining checks.
-        self.procs = process.Processes()
-        self.alongside: Alongside | None = None
-        self.started = results_mod.now()
-        # Each result's entry and its indented text, made once for the HTML row and every save.
-        self.entries = Entries()
-        self.interrupted = False
-        self._saved = 0.0
-
-    def start_client_processes(self) -> None:
-        """Before the first check: start the clients' processes, which load their packages and wait for a config.
-
-        They send nothing until the matrix runs, so the alone checks still have the server to themselves, and
-        the clients' start-up (seconds of CPU) falls while the run waits on that idle server instead of when
-        the concurrent phase begins.
-        """
-        if not self.clients or self.interrupted:
-            return
-        chosen = selected(self.selection)
-        # Only clients that will run a scenario: a recording older than the matrix asks none, and a client whose
-        # scenarios all lack their model only says which it offers (its start-up is cheap then).
-        self.procs.start_ahead(c for c in CLIENTS
-                               if runs_any(self.run, c, [s for client, s in chosen if client is c], self.tape))
-
-    def start_clients(self) -> None:
-        """The alone checks are done: the matrix starts if it may run beside the other checks."""
-        if not self.clients or self.interrupted:
-            return
-        chosen = selected(self.selection)
-        at_once = lanes(self.run, self.concurrency)
-        if chosen and at_once is not None:
-            self.alongside = Alongside(self.run, self.selection, self.tape, at_once, self.procs)
-            self.alongside.start()
-
-    def cassette(self, check_id: str) -> AbstractContextManager[None]:
-        """Record into, or replay from, this check's cassette (nothing when live and not recording)."""
-        return self.tape.cassette(check_id) if self.tape is not None else nullcontext()
-
-    def run_check(self, check: Check) -> CheckResult:
-        """Run one check in the calling thread, inside its cassette (not at all once the run must stop)."""
-        return self.finish(self.perform(check))
-
-    def perform(self, check: Check) -> CheckResult:
-        """Run one check's requests, inside its cassette; finish() judges its answers with the official client."""
-        usage = self.run.client.usage
-        refused = self.run.limits.refusal(usage.requests, usage.prompt_tokens + usage.completion_tokens)
-        if refused is not None:
-            budget, reason = refused
-            return CheckResult(check.spec, Outcome.SKIP if budget else Outcome.ERROR, reason)
-        try:
-            if isinstance(self.tape, Replayer):
-                # A check of an endpoint the recording was not given a model for skips at once, asking nothing.
-                if not self.tape.knows(check.spec.id) and untested(check.spec, self.run.target) is None:
-                    # Judging it from other checks' cached answers would depend on the order checks ran in.
-                    return CheckResult(check.spec, Outcome.ERROR, "not in the recording: the check is newer than "
-                                       "the recording; re-record this target (oai-conformance run ... --record)")
-                # What the recorded check took from the run cache, so a subset replays like the whole run.
-                for key, stream, wire in self.tape.cached(check.spec.id):
-                    self.run.cache.setdefault(self.run.cache_key(check.spec.id, key),
-                                              self.run.client.from_wire(wire, stream=stream))
-            with self.cassette(check.spec.id):
-                return perform(check, self.run)
-        except CorruptRecording as exc:
-            # A check whose cassette cannot be read is not judged, and says which file: never silently dropped.
-            return CheckResult(check.spec, Outcome.ERROR, f"not judged: {exc}")
-
-    def finish(self, result: CheckResult) -> CheckResult:
-        """The official client's judgement of the check's answers; then only clipped, scrubbed evidence outlives
-        the check (memory stays bounded, nothing secret is written)."""
-        return redact.active().result(bounds.clip_result(review.review(result)))
-
-    def document(self, complete: bool) -> dict[str, Any]:
-        return results_mod.build(
-            target=self.run.target,
-            results=self.results,
-            usage=self.run.client.usage.to_json(),
-            started_at=self.started,
-            complete=complete,
-            selection=self.selection,
-            server=self.server,
-            replay=self.run.replay,
-            limits=self.run.limits.to_json(self.run.client.usage.to_json()),
-            fail_on=self.fail_on,
-            recorded=self.recorded,
-            clients=[redact.active().json(c.to_json()) for c in self.cells],
-            entries=self.entries,
-        )
-
-    def save(self, complete: bool, final: bool = True) -> dict[str, Any] | None:
-        """Write results.json, checklist.md (and badge.svg at the end); interim saves are compact, at most one a
-        second, and none in a replay."""
-        now = time.monotonic()
-        if not final and (self.run.replay or now - self._saved < INTERIM_SAVE_S):
-            # A replay is over in seconds and can be run again from the same recording: it saves once, at the end.
-            return None
-        self._saved = now
-        doc = self.document(complete)
-        if self.out is not None:
-            results_mod.write(doc, self.out / "results.json", compact=not final, entries=self.entries)
-            results_mod.write_text(self.out / "checklist.md", checklist.render(doc))
-            if final:
-                results_mod.write_text(self.out / "badge.svg", badge.render(doc))
-        return doc
+_live_states: list[SessionState] = []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -311,16 +180,16 @@ def pytest_configure(config: pytest.Config) -> None:
     # Only now: a pytest-html report of a session without a target keeps its own columns and logs.
     config.pluginmanager.register(html_report, "oai_conformance_html")
     out = config.getoption("--oai-output")
-    state = _State(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape, workers,
+    state = SessionState(run, Path(out) if out else None, config.getoption("--oai-only"), server, tape, workers,
                    config.getoption("--oai-fail-on") or Severity.BREAKS_CLIENTS, recorded if replay_dir else None)
     state.clients = not config.getoption("--oai-no-clients")
-    config.stash[_STATE] = state
+    config.stash[STATE] = state
     _live_states[:] = [state]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start running the collected checks, at most --concurrency at once, ahead of pytest's reporting."""
-    state = session.config.stash.get(_STATE, None)
+    state = session.config.stash.get(STATE, None)
     if state is None:
         return
     params = (getattr(getattr(item, "callspec", None), "params", {}) for item in session.items)
@@ -343,14 +212,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def conformance_fail_on(pytestconfig: pytest.Config) -> Severity:
     """The mildest failure severity that fails the run (--oai-fail-on)."""
-    state = pytestconfig.stash.get(_STATE, None)
+    state = pytestconfig.stash.get(STATE, None)
     return state.fail_on if state is not None else Severity.BREAKS_CLIENTS
 
 
 @pytest.fixture(scope="session")
 def conformance_run(pytestconfig: pytest.Config) -> Run:
     """The run shared by every check of this session."""
-    state = pytestconfig.stash.get(_STATE, None)
+    state = pytestconfig.stash.get(STATE, None)
     if state is None:
         raise pytest.UsageError("no target: pass --oai-base-url and --oai-model (or --oai-target FILE)")
     return state.run
@@ -363,7 +232,7 @@ class HarnessProblem(Exception):
 @pytest.fixture
 def conformance_result(request: pytest.FixtureRequest, conformance_check: Check, conformance_run: Run) -> CheckResult:
     """Run the check (in setup, so harness errors surface as pytest errors) and keep its result."""
-    state: _State = request.config.stash[_STATE]
+    state: SessionState = request.config.stash[STATE]
     guard.raise_if_stopped()  # a stop signal that reached no wait yet: no further check is reported as done
     if state.scheduler is not None:
         result = state.scheduler.result(conformance_check.spec.id)
@@ -402,7 +271,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from pytest_html import extras
     except ImportError:
         return
-    state = item.config.stash.get(_STATE, None)
+    state = item.config.stash.get(STATE, None)
     entries = state.entries if state is not None else Entries()
     entry = entries.entry(result)
     try:
@@ -423,7 +292,7 @@ def _from_package(where: str) -> str | None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write the final results (marked incomplete if the run was interrupted)."""
-    state = session.config.stash.get(_STATE, None)
+    state = session.config.stash.get(STATE, None)
     if state is None:
         return
     try:
@@ -458,14 +327,14 @@ def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> N
 def pytest_html_report_title(report: Any) -> None:
     """Title the HTML report after the target (only in a conformance run: other reports keep their title)."""
     config = getattr(report, "_config", None)  # pytest-html's ReportData keeps the session's config privately
-    if config is not None and _STATE in config.stash:
-        report.title = f"oai-conformance: {config.stash[_STATE].run.target.name}"
+    if config is not None and STATE in config.stash:
+        report.title = f"oai-conformance: {config.stash[STATE].run.target.name}"
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
     """Put the feature matrix at the top of the HTML report."""
-    state = session.config.stash.get(_STATE, None)
+    state = session.config.stash.get(STATE, None)
     if state is not None:
         prefix.append(html_report.STYLE)
         prefix.append(matrix.render_fragment(state.document(
