@@ -110,7 +110,7 @@ class Console:
 
     def _warn_wrong_target(self, config: pytest.Config) -> None:
         """A run the preflight would have stopped (--force, or a replay) says why it may judge nothing real."""
-        from conformance.plugin import WRONG_TARGET
+        from conformance.session_setup import WRONG_TARGET
 
         problem = config.stash.get(WRONG_TARGET, None)
         if problem is not None:
@@ -141,7 +141,7 @@ class Console:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Keep why the target could not be reached or is the wrong one (the plugin stops pytest before any check)."""
-        from conformance.plugin import UNREACHABLE, WRONG_TARGET
+        from conformance.session_setup import UNREACHABLE, WRONG_TARGET
 
         self.unreachable = config.stash.get(UNREACHABLE, None)
         self.wrong_target = config.stash.get(WRONG_TARGET, None)

@@ -85,7 +85,7 @@ def test_internal_error_has_its_own_code(tmp_path: Path, monkeypatch: pytest.Mon
     def broken_probe(client: object) -> dict:
         raise RuntimeError("a bug in the harness")
 
-    monkeypatch.setattr("conformance.plugin.probe", broken_probe)
+    monkeypatch.setattr("conformance.session_setup.probe", broken_probe)
     monkeypatch.chdir(tmp_path)
     code = cli.main(["run", "--base-url", closed_port_url(), "--model", "fake-model", "--output", str(tmp_path / "o")])
     assert code == exitcodes.INTERNAL
