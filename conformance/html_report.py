@@ -1,4 +1,4 @@
-"""pytest-html hooks for a conformance run: the suite's outcome names, short logs, readable colours, incomplete runs.
+"""pytest-html hooks for a conformance run: title, feature matrix, outcome names, short logs, colours, incomplete runs.
 
 Registered by the plugin only when a run has a target, so other pytest-html reports stay as they are.
 """
@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from conformance.render import matrix
 from conformance.render.html import Raw
+from conformance.session_state import STATE
 
 # pytest-html's own stylesheet greys some text (#999 on white, 2.8:1); darker greys keep 4.5:1 or more,
 # and the page may not grow wider than the window (long ids and reasons wrap).
@@ -71,3 +73,21 @@ def pytest_html_results_table_html(report: Any, data: list[str]) -> None:
     elif report.longreprtext:
         reason = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else ""
     data[:] = [escape(f"{props['check_id']}: {props['outcome']}" + (f": {reason}" if reason else ""))]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report: Any) -> None:
+    """Title the HTML report after the target (only in a conformance run: other reports keep their title)."""
+    config = getattr(report, "_config", None)  # pytest-html's ReportData keeps the session's config privately
+    if config is not None and STATE in config.stash:
+        report.title = f"oai-conformance: {config.stash[STATE].run.target.name}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    """Put the feature matrix at the top of the HTML report."""
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        prefix.append(STYLE)
+        prefix.append(matrix.render_fragment(state.document(
+            complete=not (state.interrupted or interrupted()))))

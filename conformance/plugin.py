@@ -180,21 +180,3 @@ def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> N
     """Ctrl-C or SIGTERM: pytest-html renders before our final save, so mark the run incomplete now."""
     for state in _live_states:
         state.interrupted = True
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_report_title(report: Any) -> None:
-    """Title the HTML report after the target (only in a conformance run: other reports keep their title)."""
-    config = getattr(report, "_config", None)  # pytest-html's ReportData keeps the session's config privately
-    if config is not None and STATE in config.stash:
-        report.title = f"oai-conformance: {config.stash[STATE].run.target.name}"
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
-    """Put the feature matrix at the top of the HTML report."""
-    state = session.config.stash.get(STATE, None)
-    if state is not None:
-        prefix.append(html_report.STYLE)
-        prefix.append(matrix.render_fragment(state.document(
-            complete=not (state.interrupted or html_report.interrupted()))))
