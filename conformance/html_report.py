@@ -84,7 +84,8 @@ def pytest_html_report_title(report: Any) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
+                                session: pytest.Session) -> None:
     """Put the feature matrix at the top of the HTML report."""
     state = session.config.stash.get(STATE, None)
     if state is not None:

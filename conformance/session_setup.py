@@ -1,4 +1,4 @@
-"""A session's run built from the pytest options: target, secrets, recorder or replayer, budgets, the preflight probe."""
+"""A session's run built from the pytest options: target, secrets, recorder or replayer, budgets, preflight probe."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from conformance.context import PropertySettings, Run, request_key
 from conformance.http import Client, ReplayMiss
 from conformance.limits import Budget, Limits
 from conformance.model import DEFAULT_MAX_BODY, Severity, Target
-from conformance.preflight import Unreachable, probe
+from conformance.preflight import Preflight, Unreachable, probe
 from conformance.recording import (
     PREFLIGHT, CorruptRecording, Recorder, Replayer, Secrets, read_target, write_target,
 )
@@ -79,27 +79,10 @@ def _replay_target(config: pytest.Config, folder: Path) -> tuple[Target, dict[st
     return target, info
 
 
-def build(config: pytest.Config) -> SessionState:
-    """Build the target and check it answers; a usage error, or pytest's exit, when the run cannot go on."""
-    only = config.getoption("--oai-only")
-    if only and not select(all_checks(), only) and not selected(only):
-        raise pytest.UsageError(f"--oai-only {only!r} matches no check id, feature name or client cell; "
-                                "nothing was sent")
-    replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
+def _tape_and_client(target: Target, secrets: Secrets, replay_dir: str | None,
+                     record_dir: str | None) -> tuple[Recorder | Replayer | None, Client]:
+    """The replayer the client answers from, or the recorder it taps, and the client (live when neither)."""
     tape: Recorder | Replayer | None = None
-    recorded: dict[str, Any] = {}
-    try:
-        if replay_dir:
-            target, recorded = _replay_target(config, Path(replay_dir))
-        else:
-            target = build_target(_settings(config))
-        workers = concurrency(config.getoption("--oai-concurrency"), config.getoption("--oai-target"),
-                              bool(replay_dir))
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    secrets = _secrets(config, recorded, redact.for_target(target))
-    # One rule for every output of this process: results, reports, cassettes, console.
-    redact.install(secrets.redactor)
     if replay_dir:
         tape = Replayer(Path(replay_dir), secrets)
         client = Client(target, transport=tape.transport)
@@ -110,21 +93,22 @@ def build(config: pytest.Config) -> SessionState:
             tape = Recorder(Path(record_dir), secrets)
             client.tap = tape.add
             client.tap_failure = tape.add_failure
-    props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
-                             config.getoption("--oai-explore"))
-    budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
-                    config.getoption("--oai-max-duration"))
-    run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
-              properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget),
-              in_flight=threading.BoundedSemaphore(workers))
-    sink = sinks.of(config)
-    if replay_dir and recorded.get("suite_version") != __version__:
-        warning = (f"warning: {replay_dir} was recorded by oai-conformance {recorded.get('suite_version', '?')}, "
-                   f"this is {__version__}: checks changed since may give other verdicts or miss the recording")
-        if sink is not None:
-            sink.warnings.append(warning)  # the command prints it (pytest's own output may go to a log)
-        else:
-            print(f"oai-conformance: {warning}", file=sys.stderr)
+    return tape, client
+
+
+def _warn_other_version(replay_dir: str, recorded: dict[str, Any], sink: sinks.Sink | None) -> None:
+    """Say that the recording was made by another version of the suite, whose checks may differ."""
+    warning = (f"warning: {replay_dir} was recorded by oai-conformance {recorded.get('suite_version', '?')}, "
+               f"this is {__version__}: checks changed since may give other verdicts or miss the recording")
+    if sink is not None:
+        sink.warnings.append(warning)  # the command prints it (pytest's own output may go to a log)
+    else:
+        print(f"oai-conformance: {warning}", file=sys.stderr)
+
+
+def _preflight(config: pytest.Config, client: Client, tape: Recorder | Replayer | None, replay_dir: str | None,
+               sink: sinks.Sink | None) -> Preflight:
+    """Probe the target: exit 3 when it does not answer; the wrong target is a usage error unless replayed or forced."""
     try:
         with tape.cassette(PREFLIGHT) if tape is not None else nullcontext():
             found = probe(client)
@@ -145,6 +129,41 @@ def build(config: pytest.Config) -> SessionState:
             client.close()
             raise pytest.UsageError(f"{found.problem} (--force runs anyway)")
         print(f"oai-conformance: warning: {found.problem} (running anyway)", file=sys.stderr)
+    return found
+
+
+def build(config: pytest.Config) -> SessionState:
+    """Build the target and check it answers; a usage error, or pytest's exit, when the run cannot go on."""
+    only = config.getoption("--oai-only")
+    if only and not select(all_checks(), only) and not selected(only):
+        raise pytest.UsageError(f"--oai-only {only!r} matches no check id, feature name or client cell; "
+                                "nothing was sent")
+    replay_dir, record_dir = config.getoption("--oai-replay"), config.getoption("--oai-record")
+    recorded: dict[str, Any] = {}
+    try:
+        if replay_dir:
+            target, recorded = _replay_target(config, Path(replay_dir))
+        else:
+            target = build_target(_settings(config))
+        workers = concurrency(config.getoption("--oai-concurrency"), config.getoption("--oai-target"),
+                              bool(replay_dir))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    secrets = _secrets(config, recorded, redact.for_target(target))
+    # One rule for every output of this process: results, reports, cassettes, console.
+    redact.install(secrets.redactor)
+    tape, client = _tape_and_client(target, secrets, replay_dir, record_dir)
+    props = PropertySettings(config.getoption("--oai-examples"), config.getoption("--oai-token-budget"),
+                             config.getoption("--oai-explore"))
+    budget = Budget(config.getoption("--oai-max-requests"), config.getoption("--oai-max-tokens"),
+                    config.getoption("--oai-max-duration"))
+    run = Run(target, client, recorder=tape if isinstance(tape, Recorder) else None, replay=bool(replay_dir),
+              properties=props, replayer=tape if isinstance(tape, Replayer) else None, limits=Limits(budget),
+              in_flight=threading.BoundedSemaphore(workers))
+    sink = sinks.of(config)
+    if replay_dir and recorded.get("suite_version") != __version__:
+        _warn_other_version(replay_dir, recorded, sink)
+    found = _preflight(config, client, tape, replay_dir, sink)
     if found.models is not None:
         # The checks' own GET /models is this same request: sent once per run.
         run.cache.setdefault(request_key("GET", "/models"), found.models)
