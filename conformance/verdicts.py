@@ -28,7 +28,6 @@ LEGEND = {
 }
 # A failure's severity decides the verdict of what it belongs to.
 BY_SEVERITY = {"breaks-clients": BROKEN, "violates-spec": DEVIATES, "lax-validation": LAX}
-BY_DESIGN = "by-design"
 
 
 def _first(checks: list[dict[str, Any]], outcome: str) -> dict[str, Any] | None:
@@ -76,8 +75,6 @@ def fold(checks: list[dict[str, Any]]) -> tuple[str, str]:
 def _supported(passed: list[dict[str, Any]], checks: list[dict[str, Any]]) -> tuple[str, str]:
     """Supported only when most of the checks were judged; say how much was."""
     skipped = [c for c in checks if c["outcome"] == "skip"]
-    if all((c.get("details") or {}).get("effect") == BY_DESIGN for c in passed):
-        return SUPPORTED, "accepted; no visible effect by design"
     if not skipped:
         return SUPPORTED, f"{len(passed)} check(s) passed"
     if len(passed) * 2 < len(checks):

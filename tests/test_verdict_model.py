@@ -58,9 +58,11 @@ def test_rejecting_clearly_never_reads_worse_than_ignoring() -> None:
     assert rejected == ignored == accepted == "partial"
 
 
-def test_by_design_fields_are_supported_and_say_so() -> None:
-    got = verdicts.fold([_c("fields.user.accepted", "pass", details={"effect": "by-design"})])
-    assert got == ("supported", "accepted; no visible effect by design")
+def test_fields_of_no_visible_effect_are_never_ticked() -> None:
+    """A 200 alone is not support: user, safety_identifier and prompt_cache_key read accepted, not supported."""
+    reason = "user='x' accepted with a normal answer; the spec defines no effect a client can see"
+    got = verdicts.fold([_c("fields.user.accepted", "accepted", reason=reason)])
+    assert got == ("accepted", f"{reason} (fields.user.accepted)")
 
 
 def test_one_pass_among_skips_says_how_much_was_judged() -> None:
@@ -88,6 +90,4 @@ def test_checklist_words_say_how_much_a_failure_matters() -> None:
         assert checklist._item(row) == f"- [ ] X ({words}: why)"
     assert checklist._item({"verdict": "accepted", "reason": "store=true (fields.store.effect)", "label": "`store`"}) \
         == "- [ ] `store` (accepted; no effect observed (store=true (fields.store.effect)))"
-    assert checklist._item({"verdict": "supported", "reason": "accepted; no visible effect by design",
-                            "label": "`user`"}) == "- [x] `user` (accepted; no visible effect by design)"
     assert checklist._item({"verdict": "supported", "reason": "3 check(s) passed", "label": "Y"}) == "- [x] Y"

@@ -36,8 +36,7 @@ _WORDS = {BROKEN: "BROKEN, breaks clients", DEVIATES: "deviates from the spec", 
 def _item(row: dict[str, Any], indent: str = "") -> str:
     verdict, reason = row["verdict"], _one_line(row["reason"])
     if verdict == SUPPORTED:
-        # Only a by-design field says why it is ticked: its effect is nothing a client can see.
-        return f"{indent}- [x] {row['label']}" + (f" ({reason})" if reason.startswith("accepted;") else "")
+        return f"{indent}- [x] {row['label']}"
     if verdict == ACCEPTED:
         return f"{indent}- [ ] {row['label']} (accepted; no effect observed ({reason}))"
     return f"{indent}- [ ] {row['label']} ({_WORDS.get(verdict, verdict)}: {reason})"

@@ -17,7 +17,6 @@ from conformance.verdict import Accepted, Ignored, SpecViolation
 
 FEATURE = "Optional request fields"
 CHEAP = 4
-BY_DESIGN = "by-design"
 # Fields whose spec defines no effect a client can see: accepted is all there is to check.
 NO_VISIBLE_EFFECT = {
     "user": "oai-conformance-user",
@@ -98,13 +97,16 @@ def _by_design(field: str, value: str) -> CheckFn:
         # First the one request of every field taken without a visible error (sent once for six checks), then
         # the three of no visible effect together (once for three), then this field alone.
         _, used = _first_answered(ctx, f"{field}={value!r}", ACCEPTED_TOGETHER, NO_VISIBLE_EFFECT, {field: value})
-        ctx.note(effect=BY_DESIGN)
+        # Accepted, never supported: the spec gives the field no effect a client can see, and a box is ticked
+        # only on evidence of effect (a server that never reads it answers the same, as llama-cpp-python does).
         if used is ACCEPTED_TOGETHER:
-            return ("accepted (in one request with the other fields of no visible effect and store, metadata, "
-                    "service_tier); no visible effect by design")
-        if used is NO_VISIBLE_EFFECT:
-            return "accepted (in one request with the other fields of no visible effect); no visible effect by design"
-        return "accepted; no visible effect by design"
+            where = " (in one request with the other fields of no visible effect and store, metadata, service_tier)"
+        elif used is NO_VISIBLE_EFFECT:
+            where = " (in one request with the other fields of no visible effect)"
+        else:
+            where = ""
+        raise Accepted(f"{field}={value!r} accepted with a normal answer{where}; the spec defines no effect a "
+                       "client can see, so none can be observed")
 
     run.__doc__ = f"{field} is accepted with a normal answer (the spec defines no visible effect)."
     return run

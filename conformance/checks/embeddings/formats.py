@@ -10,7 +10,7 @@ from conformance import catalog
 from conformance.checks.embeddings import vectors as v
 from conformance.context import CheckContext
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, SpecViolation
+from conformance.verdict import Accepted, Fail, Ignored, SpecViolation
 
 E = catalog.EMBEDDINGS
 TOLERANCE = 1e-6  # float32 rounding of the float answer, nothing more
@@ -101,5 +101,6 @@ def user_accepted(ctx: CheckContext) -> str:
     sim = v.cosine(plain, with_user)
     if sim <= v.SAME:
         raise Fail(f"user={USER!r} changed the vector (cosine {sim:.6f} with the same input without it)")
-    ctx.note(effect="by-design")
-    return "accepted with the same vector; no visible effect by design"
+    # Accepted, never supported: the same vector is what a server that never reads user gives too.
+    raise Accepted(f"user={USER!r} accepted with the same vector as without it; the spec defines no effect a "
+                   "client can see, so none can be observed")
