@@ -242,3 +242,23 @@ def test_a_client_left_with_nothing_to_wait_for_ends_and_says_so(monkeypatch: py
     for cid in ("client.stall.chat.create", "client.stall.chat.stream"):
         assert cells[cid].outcome is CellOutcome.ERROR
         assert "exited with 0 before this scenario" in (cells[cid].reason or "")
+
+
+def test_a_vector_of_zeros_only_breaks_in_both_languages() -> None:
+    """Decoding per-token lists as base64 gives openai-node the vector [0]: that is no embedding."""
+    from conformance.clients import expect
+    from conformance.clients.lines import Wrong
+
+    assert expect.vectors([[0.0, 0.5]])["dimensions"] == 2
+    with pytest.raises(Wrong, match="zeros only"):
+        expect.vectors([[0]])
+
+
+@needs_node
+def test_per_token_embeddings_break_every_client_that_reads_them() -> None:
+    """llama-cpp-python's per-token vectors: openai-node once read them as [0] and was called works."""
+    cells = matrix(("embeddings.per_token",), "client.*.embeddings.*", embedding_model="fake-embed")
+    offered = {k: c for k, c in cells.items() if c.outcome is not CellOutcome.NOT_OFFERED}
+    assert offered and all(c.outcome is CellOutcome.BREAKS for c in offered.values()), \
+        {k: (c.outcome.value, c.reason or c.exception) for k, c in offered.items()}
+    assert "zeros only" in (cells["client.openai-node.embeddings.create"].reason or "")

@@ -82,6 +82,10 @@ def vectors(items: Any) -> dict[str, Any]:
              if isinstance(items, list) and items else items)
     if not ok:
         raise Wrong(f"expected non-empty vectors of finite numbers, got {json.dumps(value, default=str)[:300]}", value)
+    if any(not any(v) for v in items):
+        # No text embeds to the origin: all zeros is what decoding an answer of another shape gives (openai-node
+        # reads llama-cpp-python's per-token lists, asked for base64 by default, as the one vector [0]).
+        raise Wrong(f"a vector of zeros only, which carries nothing: {json.dumps(value, default=str)[:300]}", value)
     return value
 
 

@@ -77,6 +77,11 @@ export function vectors(list) {
     ? { count: list.length, dimensions: list[0]?.length ?? null, head: list[0] ? Array.from(list[0]).slice(0, 3) : null }
     : list ?? null;
   if (!ok) throw new Wrong(`expected non-empty vectors of finite numbers, got ${JSON.stringify(value).slice(0, 300)}`, value);
+  // No text embeds to the origin: all zeros is what decoding an answer of another shape gives (openai-node reads
+  // llama-cpp-python's per-token lists, asked for base64 by default, as the one vector [0]). Same bar as expect.py.
+  if (list.some((v) => Array.from(v).every((x) => x === 0))) {
+    throw new Wrong(`a vector of zeros only, which carries nothing: ${JSON.stringify(value).slice(0, 300)}`, value);
+  }
   return value;
 }
 
