@@ -7,10 +7,10 @@ from typing import Any
 
 from tests.fake.deviations.area_json import CUT_OFF_SCHEMA
 from tests.fake.errors import ACCEPT, ApiError, Halt, invalid
-from tests.fake.registry import deviation
+from tests.fake.registry import State, deviation
 from tests.fake import responses_render
 from tests.fake.responses_input import SCHEMA_KIND
-from tests.fake.wire import HttpCtx, StreamReply, json_reply
+from tests.fake.wire import HttpCtx, Reply, StreamReply, json_reply
 
 Body = dict[str, Any]
 Events = list[dict[str, Any]]
@@ -59,6 +59,14 @@ def _usage_sum(resp: Body, body: Body) -> Body:
 @deviation("responses.instructions_ignored", "instructions are accepted and dropped", on="responses_request")
 def _instructions_ignored(body: Body) -> Body:
     return _without(body, "instructions")
+
+
+@deviation("responses.not_served", "/v1/responses is not routed: 404 {'detail': 'Not Found'} for any request, as "
+           "llama-cpp-python's FastAPI app answers", on="intercept")
+def _not_served(ctx: HttpCtx, state: State) -> Reply | None:
+    if ctx.path == "/v1/responses" or ctx.path.startswith("/v1/responses/"):
+        return json_reply(404, {"detail": "Not Found"})
+    return None
 
 
 @deviation("responses.invalid_accepted", "a request the CreateResponse schema rejects (temperature 5, ...) is "
