@@ -105,6 +105,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                                    - u["output_tokens"])(_body()(api)["usage"])),
     "responses.instructions_ignored": ({}, _tokens(instructions="Answer like a pirate, always.")),
     "responses.invalid_accepted": ({}, _status(temperature=5)),
+    "responses.not_served": ({}, _status()),
     "responses.completed_when_cut": ({}, _pick(_body(input="Write a long story."), "status", "incomplete_details")),
     "responses.max_output_tokens_ignored": ({}, lambda api: _body(input="Write a long story.")(api)["usage"]),
     "responses.temperature_ignored": ({}, lambda api: len({_text(api, temperature=1.5) for _ in range(3)})),
