@@ -255,9 +255,17 @@ class CheckContext:
             raise HarnessError(f"{what}: the answer's bytes were not kept")
         return ex.wire.response_body
 
-    def expect_rejected(self, ex: Exchange, what: str) -> str:
-        """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted."""
+    def expect_rejected(self, ex: Exchange, what: str, *, names_missing: bool = False) -> str:
+        """An invalid request must get a 4xx: a 2xx silently ignores it, a 5xx breaks; no envelope is noted.
+
+        A 404 says the route is not there (llama-cpp-python answers every /v1/responses request so, valid or not),
+        not that the value was refused: unsupported, unless the request names something missing (names_missing:
+        an unknown model or id, which OpenAI itself answers 404).
+        """
         status = ex.status or 0
+        if status == 404 and not names_missing:
+            raise Unsupported(f"{what}: 404 ({error_message(ex.response_body)[:80]}): the endpoint is not served, "
+                              "so its validation cannot be judged")
         if not 400 <= status < 500:
             # What a client sending valid requests breaks on is never this answer (conformance/clients/severity).
             self.note(invalid_request=True)

@@ -158,3 +158,17 @@ def test_malformed_json_is_not_judged_where_no_chat_is_served() -> None:
     assert alone.outcome.value == "skip" and "never parsed" in alone.reason, alone.reason
     # With a chat model the route is served, so a 404 for a bad body is judged like any other status.
     assert with_chat.outcome.value == "pass" and any("404" in d for d in with_chat.deviations), with_chat.reason
+
+
+def test_a_404_is_no_rejection_of_a_value_unless_the_request_names_something_missing() -> None:
+    """An unrouted endpoint answers 404 to any request: that refuses no value (llama-cpp-python's /v1/responses)."""
+    from conformance.verdict import Unsupported
+
+    ctx = _context()
+    not_found = Exchange("POST", "http://127.0.0.1:9/v1/responses", {}, None, 404, {}, {"detail": "Not Found"})
+    with pytest.raises(Unsupported, match="the endpoint is not served"):
+        ctx.expect_rejected(not_found, "temperature 5")
+    # An unknown model or id: OpenAI itself answers 404, and that is the rejection asked for.
+    assert ctx.expect_rejected(not_found, "the unknown model 'x'", names_missing=True) == "rejected with 404"
+    assert ctx.expect_rejected(_error({"error": {"message": "bad", "type": "invalid_request_error"}}),
+                               "temperature 5") == "rejected with 400"

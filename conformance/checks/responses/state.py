@@ -67,7 +67,7 @@ def unknown(ctx: CheckContext) -> str:
                    f"{error_message(known.response_body)[:100]}), so refusing an unknown one shows nothing "
                    f"(see {CONTINUES})")
     return ctx.expect_rejected(shape.create(ctx, previous_response_id=UNKNOWN_ID),
-                               f"previous_response_id {UNKNOWN_ID!r}")
+                               f"previous_response_id {UNKNOWN_ID!r}", names_missing=True)
 
 
 @check("responses.store.retrieve", feature=FEATURE, field="store", endpoint=EP,
