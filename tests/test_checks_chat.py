@@ -30,7 +30,9 @@ FLIPS: dict[str, dict[str, str]] = {
     "chat.developer_role_rejected": {"chat.messages.developer": "unsupported"},
     "chat.content_parts_rejected": {"chat.messages.content_parts": "unsupported"},
     "chat.unknown_field_rejected": {"chat.request.unknown_field": "unsupported"},
-    "chat.multi_turn_ignored": {"chat.messages.multi_turn": "fail"},
+    # Only the last user turn is read: the system and developer turns before it are dropped too.
+    "chat.multi_turn_ignored": {"chat.messages.multi_turn": "fail", "chat.messages.system": "ignored",
+                                "chat.messages.developer": "ignored"},
     # The leak is isolation's finding: content parts compare each form sent right after itself, and pass.
     "chat.state_leaks": {"chat.requests.isolated": "fail", "chat.messages.content_parts": "pass"},
     "chat.content_parts_dropped": {"chat.messages.content_parts": "fail"},
@@ -38,6 +40,7 @@ FLIPS: dict[str, dict[str, str]] = {
     "errors.detail_envelope": {"chat.model.unknown": "fail"},
     "chat.system_role_rejected": {"chat.messages.system": "unsupported"},
     "chat.prefill_rejected": {"chat.messages.prefill": "unsupported"},
+    "chat.instructions_dropped": {"chat.messages.system": "ignored", "chat.messages.developer": "ignored"},
 }
 
 
@@ -61,10 +64,13 @@ def test_tolerated_spec_gaps_are_deviations_not_failures(deviation: str) -> None
     assert any(key in d for d in r.deviations), r.deviations
 
 
-def test_system_and_developer_accepted_together_are_judged_from_one_request() -> None:
-    """Both roles in one request answered normally pass both checks; the run sends it once."""
+def test_system_and_developer_messages_are_judged_against_the_plain_request() -> None:
+    """Each role is sent alone and compared with the plain request the chat checks share (sent once)."""
     with FakeServer() as srv:
-        results = run_checks(srv.base_url, "chat.messages.system,chat.messages.developer")
+        results = run_checks(srv.base_url, "chat.messages.system,chat.messages.developer,chat.response.object")
     assert {r.outcome.value for r in results.values()} == {"pass"}
-    assert all(len(r.evidence) == 1 for r in results.values())
-    assert len({r.evidence[0].wire for r in results.values()}) == 1
+    plain = {e.wire for e in results["chat.response.object"].evidence}
+    for check_id in ("chat.messages.system", "chat.messages.developer"):
+        r = results[check_id]
+        assert len(r.evidence) == 2 and plain <= {e.wire for e in r.evidence}, r.evidence
+        assert "prompt_tokens" in r.reason, r.reason

@@ -123,6 +123,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "chat.model_empty": ({}, lambda api: api.body()["model"]),
     "chat.system_role_rejected": ({}, _status(messages=[{"role": "system", "content": "Be brief."},
                                                         {"role": "user", "content": "Hi"}])),
+    "chat.instructions_dropped": ({}, lambda api: api.body(messages=[{"role": "system", "content": "Be brief."},
+                                                                    {"role": "user", "content": "Hi"}])["usage"]),
     "chat.prefill_rejected": ({}, _status(messages=[{"role": "user", "content": "Count."},
                                                     {"role": "assistant", "content": "One,"}])),
     "chat.empty_content_500": ({}, _status(messages=[{"role": "user", "content": ""}])),

@@ -83,33 +83,51 @@ def response_usage(ctx: CheckContext) -> str:
 
 
 @check("chat.messages.system", feature=FEATURE, field="messages.role.system", required=True,
-       behavior="A system message before the user turn is accepted")
+       behavior="A system message before the user turn reaches the prompt: prompt_tokens or the greedy answer "
+                "differ from the same request without it")
 def system_role(ctx: CheckContext) -> str:
     return _instructed(ctx, "system")
 
 
 @check("chat.messages.developer", feature=FEATURE, field="messages.role.developer",
-       behavior="The developer role (newer name of system) is accepted")
+       behavior="A developer message (newer name of system) before the user turn reaches the prompt: prompt_tokens "
+                "or the greedy answer differ from the same request without it")
 def developer_role(ctx: CheckContext) -> str:
     return _instructed(ctx, "developer")
 
 
-INSTRUCTION = "You are terse."
-ASK = {"role": "user", "content": "Say hello."}
-BOTH_ROLES = [{"role": "system", "content": INSTRUCTION}, {"role": "developer", "content": INSTRUCTION}, ASK]
+# An instruction whose effect shows in the answer too, for a server that reports no usage.
+INSTRUCTION = "Answer in French, in one word."
+
+
+def _prompt_tokens(body: dict) -> int | None:
+    usage = body.get("usage")
+    count = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _instructed(ctx: CheckContext, role: str) -> str:
-    """An instruction turn in the given role, then the user turn: answered with text."""
-    # First a system and a developer turn in one request (the run cache sends it once for both checks):
-    # answered normally, both roles are taken. A rejection names no culprit, so then each role goes alone.
-    both = ctx.chat(messages=BOTH_ROLES)
-    if 200 <= (both.status or 0) < 300 and isinstance(both.response_body, dict):
-        body = ctx.expect_ok(both, "a system and a developer message")
-        return f"answered {_shape.text(body)!r} (a system and a developer message in one request)"
-    msgs = [{"role": role, "content": INSTRUCTION}, ASK]
+    """An instruction turn in the given role, then the plain request's user turn: it must reach the prompt."""
+    # Compared with the plain request every chat check shares (same user turn, temperature 0): a 200 alone
+    # says nothing, since a server may drop the turn. A changed prompt_tokens count shows the turn was
+    # templated into the prompt (more tokens, or fewer where it replaces a template's default system
+    # prompt, as SmolLM2's does); a changed greedy answer shows the model read it.
+    msgs = [{"role": role, "content": INSTRUCTION}, {"role": "user", "content": DEFAULT_PROMPT}]
     body = ctx.expect_ok(ctx.chat(messages=msgs), f"a {role} message")
-    return f"answered {_shape.text(body)!r}"
+    plain = _basic(ctx)
+    with_text, plain_text = _shape.text(body), _shape.text(plain)
+    with_tokens, plain_tokens = _prompt_tokens(body), _prompt_tokens(plain)
+    ctx.note(prompt_tokens_without=plain_tokens, prompt_tokens_with=with_tokens)
+    counted = with_tokens is not None and plain_tokens is not None
+    if counted and with_tokens != plain_tokens:
+        seen = f"prompt_tokens {plain_tokens} without the {role} message, {with_tokens} with it"
+    elif with_text != plain_text:
+        seen = "the answer changed" + ("" if counted else " (no prompt_tokens to compare)")
+    else:
+        same = f"the same prompt_tokens ({plain_tokens}) and " if counted else ""
+        raise Ignored(f"a {role} message was accepted without effect: {same}the same answer {with_text!r} as "
+                      "the request without it (the turn never reached the prompt)")
+    return f"{seen}; answered {with_text!r} (without it: {plain_text!r})"
 
 
 @check("chat.messages.multi_turn", feature=FEATURE, field="messages.role.assistant", required=True,

@@ -116,6 +116,12 @@ def _system_rejected(req: ChatRequest) -> ApiError | None:
     return None
 
 
+@deviation("chat.instructions_dropped", "system and developer messages are accepted and dropped before the "
+           "prompt (neither the answer nor prompt_tokens changes)", on="request")
+def _instructions_dropped(req: ChatRequest) -> ChatRequest:
+    return replace(req, messages=tuple(m for m in req.messages if m.role not in ("system", "developer")))
+
+
 @deviation("chat.prefill_rejected", "a conversation ending with an assistant turn gets a 400 (llama-server with "
            "thinking enabled)", on="check")
 def _prefill_rejected(req: ChatRequest) -> ApiError | None:
