@@ -23,9 +23,9 @@ needs_node = pytest.mark.skipif(any(c.missing() for c in NODE),
 MEDIA = {"transcription_model": "fake-whisper", "image_model": "fake-image"}
 
 
-def matrix(deviations: tuple[str, ...], only: str, **models: str) -> dict[str, Cell]:
+def matrix(deviations: tuple[str, ...], only: str, clean_posts: int = 0, **models: str) -> dict[str, Cell]:
     """Run the selected cells against a fake with these deviations (and MEDIA's models unless given); cells by id."""
-    with FakeServer(deviations) as srv:
+    with FakeServer(deviations, clean_posts=clean_posts) as srv:
         target = target_for(srv.base_url, **{**MEDIA, **models})
         run = Run(target, Client(target))
         try:
@@ -112,6 +112,17 @@ def test_a_client_exception_is_its_own() -> None:
     assert cell.outcome is CellOutcome.BREAKS
     assert cell.exception is not None and cell.exception.startswith("IndexError")
     assert cell.where is not None and "openai/" in cell.where
+
+
+@pytest.mark.parametrize(("clean_posts", "outcome", "sent"),
+                         [(0, CellOutcome.BREAKS, 1), (2, CellOutcome.BREAKS, 3), (3, CellOutcome.WORKS, 3)])
+def test_the_n2_stream_scenario_is_sent_until_the_choice_order_breaks_the_helper(
+        clean_posts: int, outcome: CellOutcome, sent: int) -> None:
+    """Choice 1 first on some answers only (llama-server: most, not all) breaks the helper within 3 requests."""
+    cells = matrix(("stream.n_choice_1_first",), "client.openai-python.chat.stream-n2", clean_posts=clean_posts)
+    cell = cells["client.openai-python.chat.stream-n2"]
+    assert cell.outcome is outcome, cell.exception or cell.reason
+    assert len(cell.evidence) == sent
 
 
 def test_a_refused_request_is_unsupported_not_broken() -> None:

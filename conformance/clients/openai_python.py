@@ -86,7 +86,11 @@ def chat_stream_helper(ctx: Context) -> Any:
 
 
 def chat_stream_n2(ctx: Context) -> Any:
-    return x.two_choices(_final(_chat(ctx, n=2), ctx).choices)
+    """The same request up to N2_SAMPLES times: the order the two choices start in varies between answers."""
+    value = None
+    for _ in range(x.N2_SAMPLES):
+        value = x.two_choices(_final(_chat(ctx, n=2), ctx).choices)
+    return value
 
 
 def chat_structured(ctx: Context) -> Any:
