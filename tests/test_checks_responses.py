@@ -119,3 +119,12 @@ def test_unknown_id_is_judged_only_where_a_known_id_is_taken() -> None:
         ids = [b.get("previous_response_id") for m, p, b in srv.requests if p.endswith("/responses")]
     assert results["responses.previous_response_id.unknown"].outcome.value == "pass"
     assert len(ids) == 4  # first turn, second turn alone, known id, unknown id
+
+
+def test_generated_requests_to_an_endpoint_not_served_read_unsupported_as_every_other_responses_check() -> None:
+    """A 404 for every generated request is a missing route (llama-cpp-python), not a rejection to judge."""
+    with FakeServer(deviations={"responses.not_served"}) as srv:
+        results = run_checks(srv.base_url, "prop.responses.*")
+    assert {k: r.outcome.value for k, r in results.items()} == {
+        "prop.responses.valid_requests": "unsupported", "prop.responses.invalid_requests": "unsupported"}
+    assert all("/v1/responses is not served: all 1 generated request(s) got 404" in r.reason for r in results.values())

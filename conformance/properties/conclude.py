@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from conformance.context import CheckContext
+from conformance.context import CheckContext, error_message
 from conformance.properties import engine, trace
 from conformance.properties.engine import Finding, Session
+from conformance.model import public_url
 from conformance.properties.reproducer import curl
 from conformance.properties.spec import EndpointSpec, budget
-from conformance.verdict import Fail, HarnessError, Skip
+from conformance.verdict import Fail, HarnessError, Skip, Unsupported
 
 MAX_LISTED = 20
 
@@ -62,6 +63,8 @@ def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: boo
         strategy = (spec.valid if expect_valid else spec.invalid)(model, session.budget)
         finding = engine.run(session, strategy, check_id, spec.seeds(model) if expect_valid else None)
     details = _details(ctx, spec, session, finding)
+    if finding is not None and (unserved := _not_served(ctx, session, spec)) is not None:
+        raise Unsupported(unserved, **details)
     if finding is not None:
         rep = details["reproducer"]
         spent = f"{session.requests} sent, {session.shrink_requests} of them shrinking"
@@ -74,6 +77,20 @@ def _run(ctx: CheckContext, spec: EndpointSpec, check_id: str, expect_valid: boo
         raise Skip(f"no request sent: {session.stopped or 'empty budget'}", **details)
     ctx.note(**details)
     return session, details
+
+
+def _not_served(ctx: CheckContext, session: Session, spec: EndpointSpec) -> str | None:
+    """Why nothing was judged when every answer was a 404: the endpoint is not there, as every other check says."""
+    # A 404 for one defect among other answers is a wrong status; a 404 for everything is a missing route, and
+    # the endpoint's own checks read it as unsupported, not as a request the server got wrong.
+    statuses = {ex.status for _, ex in session.judged()}
+    if statuses != {404}:
+        return None
+    first = next(ex for _, ex in session.judged())
+    url = public_url(ctx.target.base_url.rstrip("/") + spec.path)
+    return (f"POST {url} is not served: all {session.requests} generated request(s) got 404 "
+            f"({error_message(first.response_body)}), so its {'answers' if session.expect_valid else 'validation'} "
+            "cannot be judged")
 
 
 def _tail(session: Session) -> str:

@@ -76,6 +76,10 @@ class Session:
     drawn_with: str = field(default_factory=lambda: metadata.version("hypothesis"))
     _judged: dict[str, tuple[Judgement, Exchange]] = field(default_factory=dict)
 
+    def judged(self) -> list[tuple[Judgement, Exchange]]:
+        """Every distinct request's judgement and answer, in the order they were sent."""
+        return list(self._judged.values())
+
     def evaluate(self, example: Example) -> None:
         """Send the example once (answers are kept by body) and raise if it breaks the property."""
         self.calls.append(example)
