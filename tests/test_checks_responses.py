@@ -52,7 +52,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Nothing stored: the earlier turn is unknown too, which is how the conformant fake answers an unknown id.
     "responses.nothing_stored": {"responses.previous_response_id.continues": "unsupported",
                                  "responses.previous_response_id.unknown": "skip",
-                                 "responses.store.retrieve": "unsupported"},
+                                 "responses.store.retrieve": "ignored"},
     "responses.store_false_kept": {"responses.store.retrieve": "ignored"},
     "responses.stream_as_json": {**STREAM_FAILS, "responses.stream.content_type": "ignored"},
     "responses.stream_content_type": {"responses.stream.content_type": "fail"},

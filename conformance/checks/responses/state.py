@@ -79,8 +79,10 @@ def retrieve(ctx: CheckContext) -> str:
     got = ctx.request("GET", f"{shape.PATH}/{rid}")
     shown = rid if len(rid) <= 48 else rid[:45] + "..."
     if got.status == 404 or (got.status in (400, 405, 501)):
-        raise Unsupported(f"store: true accepted, but GET {shape.PATH}/{shown} gave {got.status}: "
-                          f"{error_message(got.response_body)}")
+        # Accepted without effect, as chat's fields.store.effect reads the same observation: the request took
+        # store: true with a 2xx, and nothing can be read back (a clear rejection of store is unsupported, above).
+        raise Ignored(f"store: true was accepted, but GET {shape.PATH}/{shown} gave {got.status}: "
+                      f"{error_message(got.response_body)}; nothing was stored")
     body = ctx.expect_ok(got, f"GET {shape.PATH}/{{id}}")
     if body.get("id") != rid:
         raise Fail(f"GET {shape.PATH}/{shown} returned id {str(body.get('id'))[:48]!r}")
