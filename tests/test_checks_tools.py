@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conformance.checks.chat.tools import _no_call
@@ -48,6 +50,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "stream.tool_args_invalid_json": {"tools.stream.arguments": "fail"},
     "stream.tool_args_not_fragmented": {},  # whole arguments in one delta is legal
     "tools.not_in_prompt": {"tools.declared.reach_prompt": "ignored"},
+    "tools.only_beside_system": {"tools.declared.reach_prompt": "ignored"},
 }
 
 
@@ -139,3 +142,21 @@ def test_lax_tool_choice_shows_where_forcing_is_ignored_too() -> None:
         assert "accepted with 200" in result.reason
         # The gate's cached 'required' request plus the invalid one: no request of their own beyond it.
         assert len(result.evidence) == 2
+
+
+@pytest.mark.parametrize(("deviation", "said"), [
+    ("tools.not_in_prompt", r"never reach the prompt: (\d+) prompt tokens with them, \1 without \(the tool_choice "
+                            r"'required' request\); nor after a system message with tool_choice 'auto' \((\d+) "
+                            r"prompt tokens with them, \2 without\)$"),
+    ("tools.only_beside_system", r"^tools reach the prompt only with a system message and tool_choice given \(absent, "
+                                 r"it means 'auto' by the spec\) \(after a system message with tool_choice 'auto' "
+                                 r"\d+ prompt tokens with them, \d+ without; .*\); in the request judged, (\d+) "
+                                 r"prompt tokens with them, \1 without"),
+])
+def test_tools_missing_from_a_user_turn_alone_are_tried_after_a_system_message(deviation: str, said: str) -> None:
+    """chatml-function-calling writes tools into the system message: 'never' must hold with one too."""
+    with FakeServer(deviations={deviation}) as srv:
+        r = run_checks(srv.base_url, "tools.declared.reach_prompt")["tools.declared.reach_prompt"]
+    assert r.outcome.value == "ignored" and re.search(said, r.reason), r.reason
+    assert any(e.request_body["messages"][0]["role"] == "system" and e.request_body.get("tool_choice") == "auto"
+               for e in r.evidence)

@@ -165,6 +165,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "fields.n_capped": ({}, _status(n=4)),
     "fields.n_greedy_rejected": ({}, _status(n=2, temperature=0)),
     "tools.not_in_prompt": ({}, lambda api: api.body(tools=TOOLS)["usage"]["prompt_tokens"]),
+    "tools.only_beside_system": ({}, lambda api: api.body(tools=TOOLS)["usage"]["prompt_tokens"]),
     "fields.usage_wrong_when_n_gt_1": ({}, lambda api: [_usage_adds_up(api.body(n=k)) for k in (1, 2)]),
     "fields.numeric_strings_accepted": ({}, _status(temperature="0.5")),
     # streaming

@@ -100,12 +100,6 @@ def developer_role(ctx: CheckContext) -> str:
 INSTRUCTION = "Answer in French, in one word."
 
 
-def _prompt_tokens(body: dict) -> int | None:
-    usage = body.get("usage")
-    count = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
-
-
 def _instructed(ctx: CheckContext, role: str) -> str:
     """An instruction turn in the given role, then the plain request's user turn: it must reach the prompt."""
     # Compared with the plain request every chat check shares (same user turn, temperature 0): a 200 alone
@@ -116,7 +110,7 @@ def _instructed(ctx: CheckContext, role: str) -> str:
     body = ctx.expect_ok(ctx.chat(messages=msgs), f"a {role} message")
     plain = _basic(ctx)
     with_text, plain_text = _shape.text(body), _shape.text(plain)
-    with_tokens, plain_tokens = _prompt_tokens(body), _prompt_tokens(plain)
+    with_tokens, plain_tokens = _shape.prompt_tokens(body), _shape.prompt_tokens(plain)
     ctx.note(prompt_tokens_without=plain_tokens, prompt_tokens_with=with_tokens)
     counted = with_tokens is not None and plain_tokens is not None
     if counted and with_tokens != plain_tokens:

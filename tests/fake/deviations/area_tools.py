@@ -155,3 +155,11 @@ def _not_in_prompt(body: dict[str, Any], req: ChatRequest) -> dict[str, Any]:
     usage["prompt_tokens"] -= tool_tokens(req)
     usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return body
+
+
+@deviation("tools.only_beside_system", "tools reach the prompt only written into a system message, and only when "
+           "tool_choice is given (llama-cpp-python's chatml-function-calling)", on="chat_body")
+def _only_beside_system(body: dict[str, Any], req: ChatRequest) -> dict[str, Any]:
+    if any(m.role == "system" for m in req.messages) and req.raw.get("tool_choice") is not None:
+        return body
+    return _not_in_prompt(body, req)
