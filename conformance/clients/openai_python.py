@@ -89,7 +89,7 @@ def chat_stream_n2(ctx: Context) -> Any:
     """The same request up to N2_SAMPLES times: the order the two choices start in varies between answers."""
     value = None
     for _ in range(x.N2_SAMPLES):
-        value = x.two_choices(_final(_chat(ctx, n=2), ctx).choices)
+        value = x.two_choices(_final(_chat(ctx, n=2, temperature=x.N2_TEMPERATURE), ctx).choices)
     return value
 
 

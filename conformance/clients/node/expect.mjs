@@ -89,6 +89,9 @@ export function vectors(list) {
 // How often the n=2 stream scenario is sent: the order a server starts the two choices in varies from answer to
 // answer (llama-server began with choice 1 in 16 of 17 tries), and a stream helper breaks on one order only.
 export const N2_SAMPLES = 3;
+// Its temperature: two choices at temperature 0 are the same answer twice (applications sample), and vLLM refuses
+// them ("n must be 1 when using greedy sampling"), which left its cells judging that refusal, not the helper.
+export const N2_TEMPERATURE = 1;
 
 export function twoChoices(choices) {
   const value = (choices ?? []).map((c) => ({ index: c.index, content: c.message?.content ?? null }));

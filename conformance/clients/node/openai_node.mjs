@@ -62,7 +62,8 @@ export const scenarios = {
   "chat.stream-n2": async (ctx) => {
     let value = null;
     for (let i = 0; i < x.N2_SAMPLES; i += 1) {
-      const completion = await api(ctx).chat.completions.stream(chat(ctx, { n: 2 })).finalChatCompletion();
+      const completion = await api(ctx).chat.completions.stream(chat(ctx, { n: 2, temperature: x.N2_TEMPERATURE }))
+        .finalChatCompletion();
       value = x.twoChoices(completion.choices);
     }
     return value;
