@@ -75,6 +75,9 @@ FLIPS: dict[str, dict[str, str]] = {
         "prop.completions.valid_requests": "fail",
     },
     "completions.suffix_ignored": {"completions.suffix.reaches_prompt": "ignored"},
+    "completions.suffix_appended": {"completions.suffix.reaches_prompt": "fail"},
+    # Stopped on the word and kept it: honoured wrongly, as chat's fields.stop.string reads it.
+    "completions.stop_included": {"completions.stop.honoured": "fail"},
     "completions.temperature_ignored": {
         "completions.seed.repeatable": "skip",
         "completions.temperature.high_varies": "ignored",

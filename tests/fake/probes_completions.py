@@ -53,6 +53,12 @@ def _sampled(**fields: Any) -> Probe:
     return lambda api: _shape(**fields)(api) == _shape(**fields)(api)
 
 
+def _stopped_text(api: Api) -> Any:
+    """The text stopped on the third word of the unstopped text."""
+    word = _post(api).json()["choices"][0]["text"].split()[2]
+    return _post(api, stop=[word]).json()["choices"][0]["text"]
+
+
 PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "completions.object_wrong": ({}, _shape()),
     "completions.index_from_one": ({}, _shape()),
@@ -64,6 +70,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "completions.stop_ignored": ({}, _shape(stop=["story"])),
     "completions.echo_ignored": ({}, _shape(echo=True)),
     "completions.suffix_ignored": ({}, _shape(suffix=" the end")),
+    "completions.suffix_appended": ({}, _shape(suffix=" the end")),
+    "completions.stop_included": ({}, _stopped_text),
     "completions.seed_ignored": ({}, _sampled(temperature=1.0, seed=7)),
     "completions.n_ignored": ({}, _shape(n=2)),
     "completions.temperature_ignored": ({}, _sampled(temperature=1.5)),

@@ -32,6 +32,7 @@ class TextRequest:
     top_p: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    include_stop: bool = False  # a deviation's: the output keeps the stop string it stopped on
     stream: bool = False
     include_usage: bool = False
     raw_prompt: Any = None  # the prompt field as sent
@@ -83,7 +84,7 @@ def generate(req: TextRequest) -> tuple[list[TextChoice], int]:
             if req.max_tokens is not None and len(tokens) > req.max_tokens:
                 tokens, finish = tokens[: max(req.max_tokens, 0)], "length"
             if req.stop:
-                tokens, hit = _cut_at_stop(tokens, req.stop, False)
+                tokens, hit = _cut_at_stop(tokens, req.stop, req.include_stop)
                 finish = "stop" if hit else finish
             candidates.append((tuple(tokens), finish))
             spent += len(tokens)

@@ -49,11 +49,20 @@ def usage(body: dict[str, Any], where: str = "response") -> dict[str, int]:
     return u
 
 
+def _count(body: dict[str, Any], key: str) -> int | None:
+    usage = body.get("usage")
+    tokens = usage.get(key) if isinstance(usage, dict) else None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
+
+
 def prompt_tokens(body: dict[str, Any]) -> int | None:
     """usage.prompt_tokens when the answer reports it as an integer."""
-    usage = body.get("usage")
-    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
+    return _count(body, "prompt_tokens")
+
+
+def completion_tokens(body: dict[str, Any]) -> int | None:
+    """usage.completion_tokens when the answer reports it as an integer."""
+    return _count(body, "completion_tokens")
 
 
 def reaches_prompt(with_body: dict[str, Any], plain_body: dict[str, Any], what: str, ignored_tail: str = "") -> str:
@@ -65,3 +74,10 @@ def reaches_prompt(with_body: dict[str, Any], plain_body: dict[str, Any], what: 
     if with_them > without:
         return f"the {what} reach the prompt: {counts}"
     raise Ignored(f"{what} accepted but they never reach the prompt: {counts}{ignored_tail}")
+
+
+def kept_stop(out: str, base: str, word: str) -> bool:
+    """Whether an output stopped on the stop string but kept it: it ends right after the word, where the
+    unstopped answer has it (transformers serve does this), rather than running past it."""
+    cut = base.find(word)
+    return cut >= 0 and out.rstrip().endswith(word) and len(out.rstrip()) <= cut + len(word)

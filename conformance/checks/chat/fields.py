@@ -138,8 +138,7 @@ def _judge_stop(ctx: CheckContext, body: dict[str, Any], stop: Any, word: str, b
     cut = base.find(word)
     first = stop[0] if isinstance(stop, list) else word
     if word in out:
-        # Ending right after the word is stopping on it, keeping it (transformers serve does).
-        if out.rstrip().endswith(word) and len(out.rstrip()) <= cut + len(word):
+        if _shape.kept_stop(out, base, word):
             raise SpecViolation(f"the output {out!r} includes the stop string {word!r}")
         if first != word and first in base and first not in out and fr == "stop":
             raise Fail(f"only stop[0] {first!r} was honoured: the output {out!r} runs past {word!r}")

@@ -49,7 +49,10 @@ def stop_honoured(ctx: CheckContext) -> str:
     answer = common.ok(ctx, f"stop [{word!r}]", cache=False, max_tokens=LONG, stop=[word])
     out, fr = common.text(answer), common.choices(answer)[0].get("finish_reason")
     if word in out:
-        raise Ignored(f"stop {word!r} is in the output {out!r}")
+        # Stopped on the word but kept it is a stop honoured wrongly (as chat's fields.stop.string reads it).
+        if _shape.kept_stop(out, base, word):
+            raise SpecViolation(f"the output {out!r} includes the stop string {word!r} (finish_reason {fr!r})")
+        raise Ignored(f"stop {word!r} is in the output {out!r}: it runs past the stop string")
     if not base.startswith(out):
         raise Skip(f"the stopped answer {out!r} is not a prefix of the unstopped {base!r}: not repeatable here")
     if fr != "stop":

@@ -75,6 +75,18 @@ _ignoring("completions.n_ignored", "n is ignored: one choice per prompt", n=1)
 _ignoring("completions.temperature_ignored", "temperature is ignored: always greedy", temperature=0.0)
 
 
+_ignoring("completions.stop_included", "the output stops on the stop string and keeps it (transformers serve)",
+          include_stop=True)
+
+
+@deviation("completions.suffix_appended", "the suffix is pasted onto the end of the output text, not put after the "
+           "insertion point (transformers serve: text + suffix)", on="completions_body")
+def _suffix_appended(body: dict[str, Any], req: TextRequest) -> dict[str, Any]:
+    if not req.suffix:
+        return body
+    return {**body, "choices": [{**c, "text": c["text"] + req.suffix} for c in body["choices"]]}
+
+
 @deviation("completions.greedy_random", "temperature 0 still samples", on="completions_request")
 def _greedy_random(req: TextRequest) -> TextRequest:
     return replace(req, temperature=1.0, seed=None) if req.temperature <= 0 else req
