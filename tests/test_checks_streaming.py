@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance.clients import severity
 from conformance.context import Run
 from conformance.http import Client
 from conformance.model import CheckResult, Outcome
@@ -244,6 +245,24 @@ def test_sse_error_event_for_an_invalid_streamed_request_passes() -> None:
         outcome, reason = _run_one(url, "stream.error.invalid_request")
     assert outcome is Outcome.PASS, reason
     assert "SSE error event" in reason
+
+
+def test_a_client_break_on_a_valid_stream_is_not_charged_to_the_invalid_stream_check() -> None:
+    """A 500 to an invalid streamed request stays violates-spec when a client breaks on a valid stream (curl audit:
+    transformers serve's ModelFusion break on the missing [DONE] had made it breaks-clients)."""
+    body = "Internal Server Error"
+    reply = (f"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+             f"Connection: close\r\n\r\n{body}").encode()
+    with _server([reply]) as url:
+        result = _execute_alone(url, "stream.error.invalid_request")
+    assert result.outcome is Outcome.FAIL and result.details.get("invalid_request") is True, result.reason
+    check = {"id": result.spec.id, "endpoint": result.spec.endpoint, "feature": result.spec.feature, "outcome": "fail",
+             "severity": "violates-spec", "reason": result.reason, "details": dict(result.details)}
+    cell = {"id": "client.modelfusion.chat.stream", "client": "modelfusion", "label": "ModelFusion",
+            "scenario": "chat.stream", "endpoint": "/v1/chat/completions", "outcome": "breaks",
+            "exception": "waited for data: [DONE]", "reason": None}
+    [cited] = severity.cite([check], [cell])
+    assert cited["severity"] == "violates-spec" and "modelfusion" not in cited["reason"].lower()
 
 
 def test_invalid_streamed_requests_all_answered_normally_skip() -> None:

@@ -202,3 +202,4 @@ def test_the_comparison_has_client_rows() -> None:
     assert next(iter(rows[0]["cells"].values()))["verdict"] == "broken"
     assert "Works with (clients)" in comparison.markdown(matrix)
     assert "openai-node: stream helper" in comparison.html(matrix)
+

@@ -374,6 +374,9 @@ def _judge_error(ex: Exchange, what: str, deviations: list[str]) -> str | None:
        behavior="An invalid streamed request gets a 4xx error or an SSE error event, never 200 then raw text "
                 "(huggingface/text-generation-inference#1896)")
 def invalid_request(ctx: CheckContext) -> str:
+    # Every request here is invalid: a client that broke on a valid stream did not break on these answers
+    # (conformance/clients/severity), so its break must not raise this check's severity.
+    ctx.note(invalid_request=True)
     for what, fields in _INVALID:
         reason = _judge_error(ctx.chat(stream=True, **fields), what, ctx.deviations)
         if reason:
