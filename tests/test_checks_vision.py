@@ -88,7 +88,8 @@ def test_conformant_fake_passes_every_vision_check() -> None:
     assert len(results) == 3
     assert not_passed(results) == {}
     assert all(not r.deviations for r in results.values()), {k: r.deviations for k, r in results.items() if r.deviations}
-    assert results["vision.image_url.detail"].reason == "detail 'low' costs 94 prompt tokens, 'high' 264, on the same 512x512 image"
+    detail = results["vision.image_url.detail"].reason
+    assert detail == "detail 'low' costs 94 prompt tokens, 'high' 264, on the same 512x512 image", detail
 
 
 # Deviation -> the checks it turns from pass, with the outcome; every other vision check still passes.

@@ -1,4 +1,4 @@
-"""Vision deviations: image inputs rejected, dropped or read as text, detail without effect, corrupt images mis-handled."""
+"""Vision deviations: images rejected, dropped or read as text, detail without effect, corrupt images mis-handled."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ def _detail_rejected(req: ChatRequest) -> ApiError | None:
     return None
 
 
+def _image_urls(raw: Any) -> list[str]:
+    """The image URLs of one raw message's content parts."""
+    content = raw.get("content") if isinstance(raw, dict) else None
+    parts: list[Any] = content if isinstance(content, list) else []
+    specs = [p.get("image_url") for p in parts if isinstance(p, dict)]
+    return [s["url"] for s in specs if isinstance(s, dict) and isinstance(s.get("url"), str)]
+
+
 @deviation("vision.url_as_text", "image_url parts are stringified: the data URL is read as text, never decoded",
            on="request")
 def _url_as_text(req: ChatRequest) -> ChatRequest:
@@ -45,10 +53,7 @@ def _url_as_text(req: ChatRequest) -> ChatRequest:
     # base64 costs prompt tokens (a piece per two characters, about what a BPE makes of it).
     messages = []
     for msg, raw in zip(req.messages, req.raw.get("messages") or []):
-        content = raw.get("content") if isinstance(raw, dict) else None
-        parts: list[Any] = content if isinstance(content, list) else []
-        urls = [p["image_url"].get("url") for p in parts if isinstance(p, dict) and isinstance(p.get("image_url"), dict)]
-        pieces = [u[k:k + 2] for u in urls if isinstance(u, str) for k in range(0, len(u), 2)]
+        pieces = [u[k:k + 2] for u in _image_urls(raw) for k in range(0, len(u), 2)]
         messages.append(replace(msg, text=" ".join([msg.text, *pieces]), images=(), image_tokens=0) if pieces else msg)
     return replace(req, messages=tuple(messages))
 
@@ -73,10 +78,7 @@ def _detail_blind(req: ChatRequest) -> ChatRequest:
     """Every image costs what it costs at the default detail, whatever detail was sent."""
     messages = []
     for msg, raw in zip(req.messages, req.raw.get("messages") or []):
-        content = raw.get("content") if isinstance(raw, dict) else None
-        parts: list[Any] = content if isinstance(content, list) else []
-        urls = [p["image_url"].get("url") for p in parts if isinstance(p, dict) and isinstance(p.get("image_url"), dict)]
-        tokens = sum(image_tokens(u, None) for u in urls if isinstance(u, str))
+        tokens = sum(image_tokens(u, None) for u in _image_urls(raw))
         messages.append(replace(msg, image_tokens=tokens) if msg.images else msg)
     return replace(req, messages=tuple(messages))
 
