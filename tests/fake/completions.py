@@ -57,8 +57,8 @@ def prompt_key(req: ChatRequest) -> str:
 
 
 def prompt_tokens(req: ChatRequest) -> int:
-    """The fake prompt token count: words in all messages, and in the tool declarations a template renders."""
-    return sum(count_words(m.text) for m in req.messages) + tool_tokens(req)
+    """The fake prompt token count: words and images in all messages, and the tool declarations a template renders."""
+    return sum(count_words(m.text) + m.image_tokens for m in req.messages) + tool_tokens(req)
 
 
 def tool_tokens(req: ChatRequest) -> int:

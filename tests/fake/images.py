@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import re
+import struct
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*),(?P<data>.*)$", re.S)
 _MAGIC = (
@@ -24,6 +26,43 @@ def image_format(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+# OpenAI's GPT-4o-class billing: detail "low" is a fixed budget, "high" (and "auto", read as high here)
+# a base plus one share per 512px tile of the image, scaled to fit 2048x2048 then its short side to 768.
+LOW_DETAIL_TOKENS = 85
+TILE_TOKENS = 170
+_UNKNOWN_SIZE = (512, 512)  # remote images and formats the fake does not measure: one tile
+
+
+def _png_size(url: str) -> tuple[int, int]:
+    """Width and height from a PNG data URL's IHDR, or a one-tile default."""
+    match = _DATA_URL.match(url)
+    if match is None:
+        return _UNKNOWN_SIZE
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except (binascii.Error, ValueError):
+        return _UNKNOWN_SIZE
+    if image_format(data) != "png" or len(data) < 24:
+        return _UNKNOWN_SIZE
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def tiles(width: int, height: int) -> int:
+    """The 512px tiles an image is billed for at detail "high" (only ever scaled down)."""
+    fit = min(1.0, 2048 / max(width, height))
+    w, h = width * fit, height * fit
+    short = min(1.0, 768 / min(w, h))
+    return math.ceil(w * short / 512) * math.ceil(h * short / 512)
+
+
+def image_tokens(url: str, detail: str | None) -> int:
+    """The prompt tokens a decodable image costs at a detail level."""
+    if detail == "low":
+        return LOW_DETAIL_TOKENS
+    return LOW_DETAIL_TOKENS + TILE_TOKENS * tiles(*_png_size(url))
 
 
 def image_digest(url: str) -> str:

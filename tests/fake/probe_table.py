@@ -227,6 +227,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "vision.corrupt_200": ({}, _status(messages=[image_message(CORRUPT_URL)])),
     "vision.detail_rejected": ({}, _status(messages=[image_message(PNG_URL, detail="low")])),
     "vision.url_as_text": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
+    "vision.image_dropped": ({}, lambda api: api.body(messages=[image_message(PNG_URL)])["usage"]["prompt_tokens"]),
+    "vision.detail_no_effect": ({}, lambda api: api.body(messages=[image_message(PNG_URL, detail="low")])["usage"]),
+    "vision.detail_ignored": ({}, _status(messages=[image_message(PNG_URL, detail="zzz")])),
     # responses
     **RESPONSES_PROBES,
     # embeddings

@@ -17,6 +17,7 @@ class Message:
     parts: bool = False  # content was given as an array of parts
     tool_call_ids: tuple[str, ...] = ()  # ids of the assistant's tool calls
     tool_call_id: str | None = None  # for role "tool"
+    image_tokens: int = 0  # prompt tokens the images cost (their detail and size decide)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.fake.errors import ApiError, Halt, bad_type, bad_value, invalid, missing
-from tests.fake.images import image_digest
+from tests.fake.images import image_digest, image_tokens
 from tests.fake.request import Message
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # "function": deprecated, still valid
@@ -50,7 +50,7 @@ def _message(msg: Any, where: str, soft: Soft) -> Message:
     if "name" in msg and msg["name"] is not None and not isinstance(msg["name"], str):
         raise Halt(bad_type(f"{where}.name", "a string", msg["name"]))
     call_ids = _tool_calls(msg.get("tool_calls"), f"{where}.tool_calls") if role == "assistant" else ()
-    text, images, parts = _content(msg, role, where, bool(call_ids), soft)
+    text, images, parts, tokens = _content(msg, role, where, bool(call_ids), soft)
     if role == "function" and not isinstance(msg.get("name"), str):
         raise Halt(missing(f"{where}.name"))
     call_id = None
@@ -60,19 +60,20 @@ def _message(msg: Any, where: str, soft: Soft) -> Message:
             raise Halt(missing(f"{where}.tool_call_id"))
         if not isinstance(call_id, str):
             raise Halt(bad_type(f"{where}.tool_call_id", "a string", call_id))
-    return Message(role, text, images, parts, call_ids, call_id)
+    return Message(role, text, images, parts, call_ids, call_id, tokens)
 
 
 def _content(msg: dict[str, Any], role: str, where: str, has_calls: bool,
-             soft: Soft) -> tuple[str, tuple[str, ...], bool]:
+             soft: Soft) -> tuple[str, tuple[str, ...], bool, int]:
+    """The text, image digests, whether it came as parts, and the prompt tokens of its images."""
     param = f"{where}.content"
     if msg.get("content") is None:
         if role == "assistant" and (has_calls or msg.get("refusal") or msg.get("function_call")):
-            return "", (), False
+            return "", (), False, 0
         raise Halt(missing(param) if "content" not in msg else bad_type(param, "a string or an array", None))
     content = msg["content"]
     if isinstance(content, str):
-        return content, (), False
+        return content, (), False, 0
     if not isinstance(content, list):
         raise Halt(bad_type(param, "one of a string or array of objects", content))
     if not content:
@@ -80,14 +81,17 @@ def _content(msg: dict[str, Any], role: str, where: str, has_calls: bool,
                            "but got an empty array instead.", "empty_array"))
     texts: list[str] = []
     images: list[str] = []
+    tokens = 0
     for j, part in enumerate(content):
         text, image = _part(part, role, f"{param}[{j}]", soft)
         texts.extend([text] if text is not None else [])
-        images.extend([image] if image is not None else [])
-    return "\n".join(texts), tuple(images), True
+        if image is not None:
+            images.append(image[0])
+            tokens += image[1]
+    return "\n".join(texts), tuple(images), True, tokens
 
 
-def _part(part: Any, role: str, where: str, soft: Soft) -> tuple[str | None, str | None]:
+def _part(part: Any, role: str, where: str, soft: Soft) -> tuple[str | None, tuple[str, int] | None]:
     if not isinstance(part, dict):
         raise Halt(bad_type(where, "an object", part))
     kind = part.get("type")
@@ -103,7 +107,8 @@ def _part(part: Any, role: str, where: str, soft: Soft) -> tuple[str | None, str
     return None, _image(part.get("image_url"), f"{where}.image_url", soft)
 
 
-def _image(spec: Any, where: str, soft: Soft) -> str | None:
+def _image(spec: Any, where: str, soft: Soft) -> tuple[str, int] | None:
+    """The image's digest and the prompt tokens it costs, or None for one accepted undecoded."""
     if spec is None:
         raise Halt(missing(where))
     if not isinstance(spec, dict):
@@ -113,9 +118,10 @@ def _image(spec: Any, where: str, soft: Soft) -> str | None:
         raise Halt(missing(f"{where}.url") if url is None else bad_type(f"{where}.url", "a string", url))
     detail = spec.get("detail")
     if detail is not None and detail not in DETAILS:
-        raise Halt(bad_value(f"{where}.detail", detail, DETAILS))
+        soft(bad_value(f"{where}.detail", detail, DETAILS))  # a deviation may accept it, unread
+        detail = None
     try:
-        return image_digest(url)
+        return image_digest(url), image_tokens(url, detail)
     except ValueError as exc:
         # OpenAI names no finer param for undecodable images; the suite expects "messages".
         soft(invalid("messages", str(exc), "invalid_image_format", kind="image"))

@@ -1,17 +1,17 @@
-"""Vision: image_url content parts with a base64 data URL, the detail option, and a corrupt image."""
+"""Vision: image_url content parts with a base64 data URL, the detail option by its effect, and a corrupt image."""
 
 from __future__ import annotations
 
 import base64
 import struct
 import zlib
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.checks._shared import shape as _shape
 from conformance.context import CheckContext, error_message, has_envelope
 from conformance.model import Exchange
 from conformance.registry import check
-from conformance.verdict import Fail, Ignored, LaxValidation, Skip, SpecViolation, Unsupported
+from conformance.verdict import Accepted, Fail, HarnessError, Ignored, LaxValidation, Skip, SpecViolation, Unsupported
 
 FEATURE = "Vision"
 FIELD = "messages.content.image_url"
@@ -47,6 +47,12 @@ PADDED_URL = data_url(png(comment=" ".join(f"line {i}: this chunk is text that d
 # Same pixels cost the same image tokens; a URL read as text costs about one token per one or two
 # characters (SmolLM2 on llama-cpp-python: 358 tokens for 448). One per 20 sits far from both.
 TEXT_TOKENS_PER_CHAR = 1 / 20
+# Large enough that OpenAI bills detail "high" above "low" in every scheme it documents: GPT-4o-class
+# models bill "low" a fixed 85 tokens and "high" 85 + 170 per 512px tile (this image scaled to 768x768
+# is four tiles), patch-based models bill 32px patches. One solid colour deflates to a few hundred bytes.
+DETAIL_SIZE = 512
+DETAIL_URL = data_url(png(DETAIL_SIZE, DETAIL_SIZE))
+INVALID_DETAIL = "zzz"
 # Declared PNG, valid base64, but a truncated signature then junk: every decoder rejects it.
 CORRUPT_URL = data_url(b"\x89PNG\r\n" + b"oai-conformance: this is not image data " * 4)
 
@@ -129,12 +135,59 @@ def image_data_url(ctx: CheckContext) -> str:
     return f"answered {answer[:60]!r}; {why}"
 
 
+def _detail(ctx: CheckContext, value: str) -> Exchange:
+    return ctx.chat(messages=_messages({"url": DETAIL_URL, "detail": value}))
+
+
+def _tokens_pair(lo: int | None, hi: int | None) -> str:
+    """How the prompt tokens of 'low' and 'high' compare, in words."""
+    return "usage is missing" if lo is None or hi is None else f"both cost {lo} prompt tokens"
+
+
+def _detail_unseen(ctx: CheckContext, low: dict[str, Any], high: dict[str, Any]) -> NoReturn:
+    """The verdict when 'low' and 'high' cost and answer the same: is detail read at all?"""
+    tokens = _tokens_pair(_prompt_tokens(low), _prompt_tokens(high))
+    same = (f"detail 'low' and 'high' on the same {DETAIL_SIZE}x{DETAIL_SIZE} image give the same answer "
+            f"{_shape.text(low)[:40]!r}, and {tokens}")
+    # An invalid value tells a field that is read (validated, then without effect) from one never looked at.
+    bad = _detail(ctx, INVALID_DETAIL)
+    status = bad.status or 0
+    if 200 <= status < 300:
+        raise Ignored(f"{same}, and an invalid detail {INVALID_DETAIL!r} is accepted with {status}")
+    if 400 <= status < 500 and status not in (401, 403, 408, 429):
+        raise Accepted(f"{same}; detail is read (an invalid detail {INVALID_DETAIL!r} is rejected with {status}) "
+                       "but has no visible effect")
+    if status >= 500 and status not in (502, 503, 504):
+        raise SpecViolation(f"{same}, and an invalid detail {INVALID_DETAIL!r} gave server error {status}: "
+                            f"{error_message(bad.response_body)[:120]}")
+    ctx.expect_ok(bad, f"image_url with detail {INVALID_DETAIL!r}")  # busy, auth or transport: not judged
+    raise HarnessError(f"{same}; an invalid detail {INVALID_DETAIL!r} got status {status}")
+
+
 @check("vision.image_url.detail", feature=FEATURE, field=FIELD,
-       behavior="An image_url part with detail: 'low' is accepted")
+       behavior="detail 'low' costs fewer prompt tokens than 'high' on the same image (or changes the answer), "
+                "where images reach the model")
 def image_detail(ctx: CheckContext) -> str:
-    _valid_answer(ctx)
-    body = ctx.expect_ok(ctx.chat(messages=_messages({"url": VALID_URL, "detail": "low"})), "image_url with detail 'low'")
-    return f"answered {_shape.text(body)[:60]!r}"
+    seen, why = _seen(ctx, _valid_answer(ctx))  # the requests vision.image_url.data_url sent: cached
+    if not seen:
+        # Skip, not ignored: detail tunes how an image is encoded, and no image is encoded here, so detail
+        # cannot show an effect whatever the server does with it. That finding is vision.image_url.data_url's
+        # ("ignored"); repeating it here would count one defect twice and claim a verdict on detail that no
+        # request can reach.
+        state = "images do not reach the model" if seen is False else "cannot tell whether images reach the model"
+        raise Skip(f"{state}, so detail cannot have an effect (see vision.image_url.data_url): {why}")
+    low = ctx.expect_ok(_detail(ctx, "low"), "image_url with detail 'low'")
+    high = ctx.expect_ok(_detail(ctx, "high"), "image_url with detail 'high'")
+    lo, hi = _prompt_tokens(low), _prompt_tokens(high)
+    if lo is not None and hi is not None and lo != hi:
+        if lo > hi:
+            ctx.deviations.append(f"detail 'low' costs more prompt tokens ({lo}) than 'high' ({hi})")
+        return f"detail 'low' costs {lo} prompt tokens, 'high' {hi}, on the same {DETAIL_SIZE}x{DETAIL_SIZE} image"
+    # At temperature 0 the same input gives the same output: a different answer proves a different encoding.
+    a_low, a_high = _shape.text(low), _shape.text(high)
+    if a_low != a_high:
+        return f"detail changes the answer: 'low' {a_low[:40]!r}, 'high' {a_high[:40]!r} ({_tokens_pair(lo, hi)})"
+    _detail_unseen(ctx, low, high)
 
 
 @check("vision.image_url.corrupt", feature=FEATURE, field=FIELD,
