@@ -53,6 +53,12 @@ def _events(api: Api) -> Any:
              "usage" in e["response"] if "response" in e else None) for e in parse_frames(resp.text)]
 
 
+def _terminal(api: Api) -> Any:
+    """The last event's type and the status of the response it carries."""
+    last = parse_frames(_post(api, stream=True).text)[-1]
+    return last.get("type"), last.get("response", {}).get("status")
+
+
 def _created(api: Api) -> Any:
     return parse_frames(_post(api, stream=True).text)[0]["response"]["object"]
 
@@ -126,5 +132,6 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     **{f"responses.{n}": ({}, _events) for n in (
         "stream_as_json", "stream_content_type", "stream_no_sequence_number", "stream_sequence_repeats",
         "stream_no_indexes", "stream_no_in_progress", "stream_delta_lost", "stream_no_usage")},
+    "responses.stream_completed_when_incomplete": ({}, _terminal),
     "responses.stream_created_wrong": ({}, _created),
 }

@@ -21,7 +21,7 @@ LETTERS = {ev.CREATED: "C", ev.IN_PROGRESS: "P", ev.ITEM_ADDED: "A", ev.PART_ADD
 ORDER = re.compile(r"CP(A(BD*TE)*F)+Z")
 DOCUMENTED = ("response.created, response.in_progress, then per item output_item.added, (content_part.added, "
               "output_text.delta..., output_text.done, content_part.done) per part, output_item.done, and last "
-              "response.completed (or incomplete/failed)")
+              "response.completed, or response.incomplete / response.failed as the final response's status says")
 # Events that carry an output_index, and those that also carry a content_index.
 OUTPUT_INDEXED = (ev.ITEM_ADDED, ev.ITEM_DONE, ev.PART_ADDED, ev.PART_DONE, ev.DELTA, ev.TEXT_DONE)
 CONTENT_INDEXED = (ev.PART_ADDED, ev.PART_DONE, ev.DELTA, ev.TEXT_DONE)
@@ -62,6 +62,21 @@ def event_schema(ctx: CheckContext) -> str:
     return f"{len(read.events)} events valid" + (" (with tolerated deviations)" if ctx.deviations else "")
 
 
+# The terminal event names how the response ended; its status says the same in the body.
+END_FOR_STATUS = {"completed": "response.completed", "incomplete": "response.incomplete", "failed": "response.failed"}
+
+
+def _terminal_matches_status(read: ev.Read) -> None:
+    """The stream ends with the event of the final response's status (vLLM: response.completed, status incomplete)."""
+    ends = read.of(*ev.TERMINAL)
+    end, status = ends[-1][1].get("type"), read.final().get("status")
+    expected = END_FOR_STATUS.get(str(status))
+    if expected is not None and end != expected:
+        # The official SDK copes: its stream helper takes its final response from response.completed alone.
+        raise SpecViolation(f"the stream ends with {end} for a response whose status is {status!r}: the spec's "
+                            f"terminal event for it is {expected}, which a client waiting for it never gets")
+
+
 @check("responses.stream.order", feature=FEATURE, field="stream", endpoint=EP,
        behavior=f"The events of a text answer come in the documented order: {DOCUMENTED}")
 def order(ctx: CheckContext) -> str:
@@ -72,6 +87,7 @@ def order(ctx: CheckContext) -> str:
     if other:
         ctx.deviations.append(f"events outside the text lifecycle, not judged for order: {other}")
     if ORDER.fullmatch(letters):
+        _terminal_matches_status(read)
         return f"{len(types)} events in the documented order"
     runs = [(t, len(list(g))) for t, g in groupby(t.removeprefix("response.") for t in types if t in LETTERS)]
     shown = ", ".join(t if n == 1 else f"{t} x{n}" for t, n in runs)

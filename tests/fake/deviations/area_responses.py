@@ -257,6 +257,15 @@ def _stream_no_usage(evs: Events, body: Body) -> Events:
     return _on_terminal(evs, lambda r: _without(r, "usage"))
 
 
+@deviation("responses.stream_completed_when_incomplete", "a stream cut by max_output_tokens ends with "
+           "response.completed carrying status 'incomplete', not response.incomplete (vLLM)", on="responses_events")
+def _completed_when_incomplete(evs: Events, body: Body) -> Events:
+    # The fake's answers fit max_output_tokens, so the terminal response is made to say it was cut, as vLLM's does.
+    cut = {"status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"}}
+    return [{**e, "type": "response.completed", "response": {**e["response"], **cut}} if e.get("type") in (
+        "response.completed", "response.incomplete") else e for e in evs]
+
+
 @deviation("responses.stream_created_wrong", "the response.created event's response has object 'chat.completion'",
            on="responses_events")
 def _created_wrong(evs: Events, body: Body) -> Events:
