@@ -44,6 +44,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "responses.tools_ignored": {"responses.tools.forced_call": "ignored", "responses.tools.in_prompt": "ignored"},
     "responses.call_output_rejected": {"responses.tools.call_output": "unsupported"},
     "responses.call_output_dropped": {"responses.tools.call_output": "ignored"},
+    "responses.call_item_dropped": {"responses.tools.call_output": "fail"},
     # Refused even for the id it just returned (as llama-server): refusing an unknown id shows nothing.
     "responses.previous_response_id_rejected": {"responses.previous_response_id.continues": "unsupported",
                                                 "responses.previous_response_id.unknown": "skip"},

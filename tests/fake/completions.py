@@ -58,7 +58,7 @@ def prompt_key(req: ChatRequest) -> str:
 
 def prompt_tokens(req: ChatRequest) -> int:
     """The fake prompt token count: words and images in all messages, and the tool declarations a template renders."""
-    return sum(count_words(m.text) + m.image_tokens for m in req.messages) + tool_tokens(req)
+    return sum(count_words(m.text) + m.image_tokens + m.call_tokens for m in req.messages) + tool_tokens(req)
 
 
 def tool_tokens(req: ChatRequest) -> int:

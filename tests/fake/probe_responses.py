@@ -86,6 +86,13 @@ def _call_output(api: Api) -> Any:
     return resp.status_code, resp.json().get("usage", {}).get("input_tokens")
 
 
+def _call_tokens(api: Api) -> Any:
+    """Input tokens of the same turns with the call's arguments short and long."""
+    longer = [{**i, "arguments": '{"city": "' + "Paris, France " * 20 + '"}'} if i.get("type") == "function_call"
+              else i for i in _CALL]
+    return [_post(api, input=turns, tools=[_TOOL]).json()["usage"]["input_tokens"] for turns in (_CALL, longer)]
+
+
 def _forced(api: Api) -> Any:
     body = _post(api, tools=[_TOOL], tool_choice={"type": "function", "name": "get_weather"}).json()
     return [i["type"] for i in body["output"]]
@@ -125,6 +132,7 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "responses.tools_ignored": ({}, _forced),
     "responses.call_output_rejected": ({}, _call_output),
     "responses.call_output_dropped": ({}, _call_output),
+    "responses.call_item_dropped": ({}, _call_tokens),
     "responses.previous_response_id_rejected": ({}, _continued),
     "responses.previous_response_id_ignored": ({}, _continued),
     "responses.nothing_stored": ({}, _stored(True)),

@@ -18,6 +18,7 @@ class Message:
     tool_call_ids: tuple[str, ...] = ()  # ids of the assistant's tool calls
     tool_call_id: str | None = None  # for role "tool"
     image_tokens: int = 0  # prompt tokens the images cost (their detail and size decide)
+    call_tokens: int = 0  # prompt tokens the assistant's tool calls (names and arguments) cost when rendered
 
 
 @dataclass(frozen=True)

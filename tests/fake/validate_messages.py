@@ -8,6 +8,7 @@ from typing import Any
 from tests.fake.errors import ApiError, Halt, bad_type, bad_value, invalid, missing
 from tests.fake.images import image_digest, image_tokens
 from tests.fake.request import Message
+from tests.fake.tokenizer import count_words
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # "function": deprecated, still valid
 DETAILS = ("auto", "low", "high")
@@ -60,7 +61,9 @@ def _message(msg: Any, where: str, soft: Soft) -> Message:
             raise Halt(missing(f"{where}.tool_call_id"))
         if not isinstance(call_id, str):
             raise Halt(bad_type(f"{where}.tool_call_id", "a string", call_id))
-    return Message(role, text, images, parts, call_ids, call_id, tokens)
+    calls = msg.get("tool_calls") if call_ids else None
+    call_tokens = sum(count_words(f"{c['function']['name']} {c['function']['arguments']}") for c in calls or [])
+    return Message(role, text, images, parts, call_ids, call_id, tokens, call_tokens)
 
 
 def _content(msg: dict[str, Any], role: str, where: str, has_calls: bool,

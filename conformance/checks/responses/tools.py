@@ -74,12 +74,8 @@ def call_output(ctx: CheckContext) -> str:
         call = SAMPLE_CALL
         ctx.note(call="none came back: sent a sample call")
     # The call as the client received it, with the answer to it: what every agent loop sends next.
-    items = [{"role": "user", "content": PROMPT},
-             {"type": "function_call", "call_id": call.get("call_id"), "name": call.get("name"),
-              "arguments": call.get("arguments")},
-             {"type": "function_call_output", "call_id": call.get("call_id"), "output": RESULT}]
-    resp = shape.answer(ctx, "a function_call_output sent back", input=items, max_output_tokens=MAX_OUTPUT,
-                        tools=[TOOL])
+    resp = shape.answer(ctx, "a function_call_output sent back", input=_turns(call, call.get("arguments")),
+                        max_output_tokens=MAX_OUTPUT, tools=[TOOL])
     plain = shape.answer(ctx, "the question alone", input=PROMPT, max_output_tokens=MAX_OUTPUT, tools=[TOOL])
     text = shape.text(resp)
     ctx.note(text=text)
@@ -90,7 +86,36 @@ def call_output(ctx: CheckContext) -> str:
         raise Ignored(f"the function_call_output was accepted but never reached the prompt: "
                       f"{shape.input_tokens(resp)} input tokens, the question alone has {shape.input_tokens(plain)}")
     # The tokens show the output was read; whether the model used it is the model's business.
-    return f"the call and its output reach the prompt ({more}); answered {text[:60]!r}"
+    call_read = _call_read(ctx, call, resp)
+    return f"the call and its output reach the prompt ({more}; {call_read}); answered {text[:60]!r}"
+
+
+def _turns(call: dict[str, Any], arguments: Any) -> list[dict[str, Any]]:
+    """The question, the call with these arguments, and its output."""
+    return [{"role": "user", "content": PROMPT},
+            {"type": "function_call", "call_id": call.get("call_id"), "name": call.get("name"), "arguments": arguments},
+            {"type": "function_call_output", "call_id": call.get("call_id"), "output": RESULT}]
+
+
+# A city of this many characters more or fewer than the call's own arguments: enough tokens to show in the input.
+ARGUMENT_GAP = 160
+
+
+def _call_read(ctx: CheckContext, call: dict[str, Any], resp: dict[str, Any]) -> str:
+    """Whether the function_call item itself reaches the prompt: other arguments must change the input tokens."""
+    # The output alone can account for every extra token (vLLM without a tool parser drops the call item and keeps
+    # its output): the same turns with arguments of another length tell the two apart.
+    own = str(call.get("arguments") or "")
+    city = "Paris" + ", France" * (max(len(own) + ARGUMENT_GAP, 0) // 8)
+    other = json.dumps({"city": city})
+    changed = shape.answer(ctx, "the same call with longer arguments", input=_turns(call, other),
+                           max_output_tokens=MAX_OUTPUT, tools=[TOOL])
+    a, b = shape.input_tokens(resp), shape.input_tokens(changed)
+    if a is None or b is None or a != b:
+        return f"{b} input tokens with its arguments {len(other) - len(own)} characters longer"
+    raise SpecViolation(f"only the function_call_output reaches the prompt: the function_call item is dropped "
+                        f"({a} input tokens with the call as made and with its arguments {len(other) - len(own)} "
+                        "characters longer)")
 
 
 @check("responses.tools.in_prompt", feature=FEATURE, field="tools", endpoint=EP,

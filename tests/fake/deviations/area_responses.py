@@ -83,6 +83,16 @@ def _completed_when_cut(resp: Body, body: Body) -> Body:
     return {**resp, "status": "completed", "incomplete_details": None}
 
 
+@deviation("responses.call_item_dropped", "a function_call input item is not rendered into the prompt, only its "
+           "function_call_output is (vLLM without a tool parser)", on="responses_request")
+def _call_item_dropped(body: Body) -> Body:
+    items = body.get("input")
+    if not isinstance(items, list):
+        return body
+    return {**body, "input": [{**i, "arguments": "{}"} if isinstance(i, dict) and i.get("type") == "function_call"
+                              else i for i in items]}
+
+
 @deviation("responses.max_output_tokens_ignored", "max_output_tokens is dropped", on="responses_request")
 def _max_ignored(body: Body) -> Body:
     return _without(body, "max_output_tokens")
