@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from unittest.mock import ANY
+
 import pytest
 
 from conformance.checks.chat import json_mode
 from conformance.context import CheckContext, Run
 from conformance.http import Client
-from conformance.model import CheckResult
+from conformance.model import CheckResult, Exchange
 from conformance.registry import all_checks
+from conformance.verdict import Verdict
 from tests.fake import DEVIATIONS, FakeServer
 from tests.helpers import not_passed, run_checks, target_for
 
@@ -24,6 +29,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "json.schema_cut_off_schema": {"json.schema.conforms": "fail"},
     "json.response_format_ignored": {"json.object.parses": "ignored", "json.object.enforced": "ignored",
                                      "json.schema.conforms": "ignored"},
+    # transformers serve: the field is dropped, the prompt alone gives JSON; a schema is not followed.
+    "json.response_format_ignored_prompt_obeyed": {"json.object.parses": "ignored", "json.object.enforced": "ignored",
+                                                   "json.schema.conforms": "fail"},
     "json.invalid_format_accepted": {"json.object.invalid_type": "fail"},
     "json.schema_rejected": {"json.schema.conforms": "unsupported"},
 }
@@ -73,3 +81,84 @@ def test_a_cut_object_still_shows_enforcement(monkeypatch: pytest.MonkeyPatch) -
         finally:
             run.close()
     assert reason.startswith("a poem prompt was answered with a JSON object, cut by max_tokens: '{")
+
+
+def test_json_from_the_prompt_alone_is_not_json_mode() -> None:
+    """The same JSON without response_format and a poem in prose: ignored, with both pieces of evidence named."""
+    result = _results({"json.response_format_ignored_prompt_obeyed"})["json.object.parses"]
+    assert result.reason.startswith("json_object accepted but not enforced: the same request without "
+                                    "response_format gets the same JSON, byte for byte ("), result.reason
+    assert "a poem prompt with json_object is answered in prose" in result.reason
+    assert json.loads(result.details["without_response_format"]) == {"answer": ANY}
+    assert result.details["poem_with_json_object"][:1] not in "{["
+
+
+def test_enforcement_is_the_evidence_on_the_conformant_fake() -> None:
+    """A poem prompt answered with JSON shows the constraint: no request without response_format is needed."""
+    result = _results(set())["json.object.parses"]
+    assert "; json_object is enforced: a poem prompt with it was answered with JSON too: '{" in result.reason
+    assert "without_response_format" not in result.details
+
+
+def test_a_changed_answer_is_the_evidence_when_the_poem_is_prose() -> None:
+    """Not enforced on a poem, but the JSON prompt without response_format gets prose: json_object made the JSON."""
+    result = _results({"json.object_not_enforced"})["json.object.parses"]
+    assert result.outcome.value == "pass"
+    assert "; without response_format the same request gets " in result.reason
+    assert not result.details["without_response_format"].lstrip().startswith("{")
+
+
+class _Canned:
+    """A context that answers each prompt (with or without response_format) from a table."""
+
+    def __init__(self, answers: dict[tuple[str, bool], tuple[int, Any]]) -> None:
+        self.answers, self.deviations, self.details = answers, [], {}
+
+    def chat(self, **fields: Any) -> Exchange:
+        status, body = self.answers[(fields["messages"][0]["content"], "response_format" in fields)]
+        return Exchange("POST", "/v1/chat/completions", {}, fields, status, {"Content-Type": "application/json"},
+                        body)
+
+    expect_ok = CheckContext.expect_ok
+    note = CheckContext.note
+
+
+def _answer(text: str) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}]}
+
+
+_OBJECT = json_mode.OBJECT_PROMPT[0]["content"]
+_POEM = json_mode.PROSE_PROMPT[0]["content"]
+# OpenAI's refusal of json_object when no message says JSON.
+_REFUSAL = (400, {"error": {"message": "'messages' must contain the word 'json' in some form, to use "
+                            "'response_format' of type 'json_object'.", "type": "invalid_request_error"}})
+
+
+def test_a_refusal_without_the_word_json_shows_the_field_is_acted_on() -> None:
+    """OpenAI refuses the poem probe and its JSON answer may not change without the field: the refusal is effect."""
+    ctx = _Canned({(_OBJECT, True): (200, _answer('{"answer": "yes"}')), (_OBJECT, False): (200, _answer(
+        '{"answer": "yes"}')), (_POEM, True): _REFUSAL})
+    reason = json_mode.object_parses(ctx)  # type: ignore[arg-type]
+    assert reason.startswith('a JSON object {"answer": "yes"}; the prompt alone gives JSON too, but the server acts '
+                             "on json_object: a poem prompt with it is rejected with 400: 'messages' must contain"), reason
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ('```json\n{"answer": "yes"}\n```', "fail"), ('{"answer": "yes"', "fail"), ('["yes"]', "fail"),
+    ("Yes, here it is: the answer is yes.", "ignored")])
+def test_an_answer_that_is_not_a_json_object_still_does_not_pass(text: str, outcome: str) -> None:
+    """Even where the poem probe shows enforcement, content that is not a bare JSON object is judged as before."""
+    ctx = _Canned({(_OBJECT, True): (200, _answer(text)), (_POEM, True): (200, _answer('{"poem": "sea"}'))})
+    with pytest.raises(Verdict) as caught:
+        json_mode.object_parses(ctx)  # type: ignore[arg-type]
+    assert caught.value.outcome.value == outcome, caught.value
+
+
+def test_no_evidence_either_way_is_not_judged() -> None:
+    """A poem probe that errors and the same JSON without the field: neither effect nor its absence is shown."""
+    ctx = _Canned({(_OBJECT, True): (200, _answer('{"answer": "yes"}')), (_OBJECT, False): (200, _answer(
+        '{"answer": "yes"}')), (_POEM, True): (500, {"error": {"message": "grammar failed"}})})
+    with pytest.raises(Verdict) as caught:
+        json_mode.object_parses(ctx)  # type: ignore[arg-type]
+    assert caught.value.outcome.value == "skip"
+    assert caught.value.reason.endswith("a poem prompt with json_object got 500: grammar failed"), caught.value

@@ -191,6 +191,9 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
     "json.fenced": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
     "json.not_object": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
     "json.response_format_ignored": ({}, lambda api: json_kind(api.content(response_format={"type": "json_object"}))),
+    # Without response_format, a prompt that asks for JSON gets JSON: the conformant fake answers it in words.
+    "json.response_format_ignored_prompt_obeyed": ({}, lambda api: json_kind(api.content(
+        messages=[{"role": "user", "content": 'Reply in JSON: the object {"answer": "yes"} and nothing else.'}]))),
     "json.object_not_enforced": ({}, lambda api: json_kind(api.content(
         messages=[{"role": "user", "content": "Write a short poem about the sea."}],
         response_format={"type": "json_object"}))),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from conformance.checks._shared import shape as _shape
 from conformance.checks._shared.json_prefix import prefix_breaks
-from conformance.context import CheckContext
+from conformance.context import CheckContext, error_message
+from conformance.model import Exchange
 from conformance.registry import check
 from conformance.verdict import Fail, Ignored, Skip
 
@@ -25,6 +27,7 @@ OBJECT_PROMPT = [{"role": "user", "content": 'Reply in JSON: the object {"answer
 # OpenAI requires the word JSON in the messages; servers that enforce without asking (llama.cpp) are what
 # this probe tells apart from a model that merely obeys a prompt asking for JSON.
 PROSE_PROMPT = [{"role": "user", "content": "Write a short poem about the sea."}]
+JSON_OBJECT = {"type": "json_object"}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -69,20 +72,99 @@ def decode(body: dict[str, Any], what: str, schema: dict[str, Any] | None = None
 
 
 @check("json.object.parses", feature=JSON_MODE, field="response_format.json_object",
-       behavior="response_format json_object gives content that parses as a JSON object, without code fences")
+       behavior="response_format json_object gives content that parses as a JSON object, without code fences, "
+                "and the JSON is the format's doing, not only the prompt's")
 def object_parses(ctx: CheckContext) -> str:
-    ex = ctx.chat(messages=OBJECT_PROMPT, max_tokens=MAX_TOKENS, response_format={"type": "json_object"})
-    value = decode(ctx.expect_ok(ex, "response_format json_object"), "response_format json_object")
+    ex = ctx.chat(messages=OBJECT_PROMPT, max_tokens=MAX_TOKENS, response_format=JSON_OBJECT)
+    body = ctx.expect_ok(ex, "response_format json_object")
+    value = decode(body, "response_format json_object")
     if not isinstance(value, dict):
         raise Fail(f"content is JSON but a {type(value).__name__}, not an object: {json.dumps(value)[:120]}")
-    return f"a JSON object {json.dumps(value)[:80]}"
+    got = f"a JSON object {json.dumps(value)[:80]}"
+    # The prompt asks for JSON, so JSON alone proves nothing about json_object: a server that drops the field
+    # (transformers serve) answers the same. Effect is shown by the poem probe or by the answer without it.
+    poem = _poem_evidence(ctx)
+    ctx.note(poem_with_json_object=poem.text)
+    if poem.kind == "constrained":
+        return f"{got}; json_object is enforced: a poem prompt with it was answered with JSON too: {poem.text[:60]!r}"
+    plain = _without_format(ctx)
+    ctx.note(without_response_format=plain)
+    if plain is not None and not _is_object(plain):
+        return f"{got}; without response_format the same request gets {plain[:80]!r}: json_object made the JSON"
+    if poem.kind == "rejected":
+        # OpenAI refuses json_object without the word JSON in the messages: it reads the field and acts on it.
+        return (f"{got}; the prompt alone gives JSON too, but the server acts on json_object: a poem prompt "
+                f"with it is rejected with {poem.text[:100]}")
+    if poem.kind == "prose" and plain is not None:
+        same = "the same JSON, byte for byte" if plain == _shape.text(body) else "a JSON object too"
+        raise Ignored(f"json_object accepted but not enforced: the same request without response_format gets "
+                      f"{same} ({plain[:60]!r}), and a poem prompt with json_object {poem.describe()}: "
+                      "the JSON comes from the prompt")
+    without = "the request failed" if plain is None else f"it gets {plain[:60]!r}"
+    raise Skip(f"{got}, but whether json_object has any effect cannot be told: without response_format {without}, "
+               f"and a poem prompt with json_object {poem.describe()}")
+
+
+@dataclass(frozen=True)
+class PoemEvidence:
+    """What the poem probe (json.object.enforced's request) shows of json_object."""
+
+    kind: str  # "constrained", "prose", "rejected" (a 4xx naming JSON) or "unknown"
+    text: str  # the answer, or the status and error message
+
+    def describe(self) -> str:
+        """What the probe got, as the end of a sentence."""
+        if self.kind == "prose":
+            return f"is answered in prose ({self.text[:60]!r})"
+        return f"got {self.text[:100]}"
+
+
+def poem_exchange(ctx: CheckContext) -> Exchange:
+    """json_object with a prompt that asks for prose; one request per run, shared through the run cache."""
+    # One sample at temperature 0 is enough: enforcement is a grammar over the output, not the model's choice.
+    return ctx.chat(messages=PROSE_PROMPT, max_tokens=ENFORCE_TOKENS, response_format=JSON_OBJECT)
+
+
+def _poem_evidence(ctx: CheckContext) -> PoemEvidence:
+    """The poem probe read as evidence: JSON (any start of it) shows a constraint, prose shows none."""
+    ex = poem_exchange(ctx)
+    status, body = ex.status or 0, ex.response_body
+    if 200 <= status < 300 and isinstance(body, dict):
+        try:
+            text = _shape.text(body)
+        except Fail as exc:
+            return PoemEvidence("unknown", f"no text content: {exc}")
+        return PoemEvidence("constrained" if text.lstrip()[:1] in ("{", "[") else "prose", text)
+    message = error_message(body)
+    if 400 <= status < 500 and status not in (404, 408, 429) and "json" in message.lower():
+        return PoemEvidence("rejected", f"{status}: {message}")
+    return PoemEvidence("unknown", f"{status}: {message[:80]}")
+
+
+def _without_format(ctx: CheckContext) -> str | None:
+    """The content of json.object.parses's request without response_format, or None when it does not succeed."""
+    ex = ctx.chat(messages=OBJECT_PROMPT, max_tokens=MAX_TOKENS)
+    body = ex.response_body
+    if not 200 <= (ex.status or 0) < 300 or not isinstance(body, dict):
+        return None
+    try:
+        return _shape.text(body)
+    except Fail:
+        return None
+
+
+def _is_object(text: str) -> bool:
+    """True when text parses, as it is, as a JSON object."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 @check("json.object.enforced", feature=JSON_MODE, field="response_format.json_object",
        behavior="response_format json_object is enforced: a prompt asking for a poem is answered with a JSON object")
 def object_enforced(ctx: CheckContext) -> str:
-    # One sample at temperature 0 is enough: enforcement is a grammar over the output, not the model's choice.
-    ex = ctx.chat(messages=PROSE_PROMPT, max_tokens=ENFORCE_TOKENS, response_format={"type": "json_object"})
+    ex = poem_exchange(ctx)
     body = ctx.expect_ok(ex, "response_format json_object with a poem prompt")
     text, fr = _shape.text(body), _shape.finish_reason(body)
     ctx.note(text=text, finish_reason=fr)

@@ -8,7 +8,7 @@ from typing import Any
 from tests.fake.completions import Completion
 from tests.fake.errors import ACCEPT, ApiError, invalid
 from tests.fake.registry import deviation
-from tests.fake.request import ChatRequest
+from tests.fake.request import ChatRequest, ResponseFormat
 from tests.fake.wire import HttpCtx
 
 Comps = tuple[Completion, ...]
@@ -52,11 +52,21 @@ def _format_ignored(req: ChatRequest) -> ChatRequest:
     return replace(req, response_format=None)
 
 
+def _asks_json(req: ChatRequest) -> bool:
+    return any("json" in m.text.lower() for m in req.messages)
+
+
+@deviation("json.response_format_ignored_prompt_obeyed", "response_format has no effect, but a prompt that asks "
+           "for JSON gets the same JSON with or without it (as transformers serve does)", on="request")
+def _format_ignored_prompt_obeyed(req: ChatRequest) -> ChatRequest:
+    # The fake model answers JSON only under json_object: a prompt asking for JSON stands in for it, the field never.
+    return replace(req, response_format=ResponseFormat("json_object") if _asks_json(req) else None)
+
+
 @deviation("json.object_not_enforced", "json_object is not enforced: a prompt that does not ask for JSON "
            "gets prose (as the prebuilt llama-server does)", on="request")
 def _object_not_enforced(req: ChatRequest) -> ChatRequest:
-    asks_json = any("json" in m.text.lower() for m in req.messages)
-    return replace(req, response_format=None) if req.json_type == "json_object" and not asks_json else req
+    return replace(req, response_format=None) if req.json_type == "json_object" and not _asks_json(req) else req
 
 
 @deviation("json.invalid_format_accepted", "an unknown response_format type is accepted with a 200",
