@@ -24,8 +24,10 @@ NO_VISIBLE_EFFECT = {
     "prompt_cache_key": "oai-conformance-cache-key",
 }
 # One value per field that the spec forbids: what a server that reads the field must reject.
+# Values no lax validator turns valid: pydantic, behind vLLM, llama-cpp-python and LiteLLM, reads "yes" as true
+# for a boolean (vLLM audit: stream "yes" streams), which made store look unread where it is read.
 INVALID: dict[str, Any] = {
-    "store": "yes",
+    "store": "zzz",
     "metadata": {"n": 1},
     "service_tier": "zzz",
     "modalities": ["zzz"],
