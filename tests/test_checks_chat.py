@@ -25,14 +25,15 @@ FLIPS: dict[str, dict[str, str]] = {
     "chat.finish_reason_eos": {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"},
     "chat.finish_reason_null": {"chat.response.finish_reason": "fail", "chat.response.schema": "fail"},
     "chat.role_missing": {"chat.response.choices": "fail", "chat.response.schema": "fail"},
-    "chat.usage_missing": {"chat.response.usage": "fail"},
+    # Without usage nothing shows whether a trailing assistant turn reached the prompt.
+    "chat.usage_missing": {"chat.response.usage": "fail", "chat.messages.prefill": "skip"},
     "chat.usage_sum_wrong": {"chat.response.usage": "fail"},
     "chat.developer_role_rejected": {"chat.messages.developer": "unsupported"},
     "chat.content_parts_rejected": {"chat.messages.content_parts": "unsupported"},
     "chat.unknown_field_rejected": {"chat.request.unknown_field": "unsupported"},
     # Only the last user turn is read: the system and developer turns before it are dropped too.
     "chat.multi_turn_ignored": {"chat.messages.multi_turn": "fail", "chat.messages.system": "ignored",
-                                "chat.messages.developer": "ignored"},
+                                "chat.messages.developer": "ignored", "chat.messages.prefill": "ignored"},
     # The leak is isolation's finding: content parts compare each form sent right after itself, and pass.
     "chat.state_leaks": {"chat.requests.isolated": "fail", "chat.messages.content_parts": "pass"},
     "chat.content_parts_dropped": {"chat.messages.content_parts": "fail"},
@@ -40,6 +41,7 @@ FLIPS: dict[str, dict[str, str]] = {
     "errors.detail_envelope": {"chat.model.unknown": "fail"},
     "chat.system_role_rejected": {"chat.messages.system": "unsupported"},
     "chat.prefill_rejected": {"chat.messages.prefill": "unsupported"},
+    "chat.prefill_dropped": {"chat.messages.prefill": "ignored"},
     "chat.instructions_dropped": {"chat.messages.system": "ignored", "chat.messages.developer": "ignored"},
 }
 

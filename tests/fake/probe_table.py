@@ -125,6 +125,8 @@ PROBES: dict[str, tuple[dict[str, Any], Probe]] = {
                                                         {"role": "user", "content": "Hi"}])),
     "chat.instructions_dropped": ({}, lambda api: api.body(messages=[{"role": "system", "content": "Be brief."},
                                                                     {"role": "user", "content": "Hi"}])["usage"]),
+    "chat.prefill_dropped": ({}, lambda api: api.body(messages=[{"role": "user", "content": "Count."},
+                                                              {"role": "assistant", "content": "One,"}])["usage"]),
     "chat.prefill_rejected": ({}, _status(messages=[{"role": "user", "content": "Count."},
                                                     {"role": "assistant", "content": "One,"}])),
     "chat.empty_content_500": ({}, _status(messages=[{"role": "user", "content": ""}])),

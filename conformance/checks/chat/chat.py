@@ -140,12 +140,22 @@ def multi_turn(ctx: CheckContext) -> str:
 
 
 @check("chat.messages.prefill", feature=FEATURE, field="messages.role.assistant",
-       behavior="A conversation ending with an assistant turn (prefill) is accepted")
+       behavior="A conversation ending with an assistant turn (prefill) is answered and that turn reaches the prompt: "
+                "prompt_tokens differ from the same request without it")
 def prefill(ctx: CheckContext) -> str:
-    msgs = [{"role": "user", "content": "Count from one to five."}, {"role": "assistant", "content": "One, two,"}]
-    # Judged by its status: one token of continuation shows the answer.
-    body = ctx.expect_ok(ctx.chat(messages=msgs, max_tokens=STATUS_MAX_TOKENS), "an assistant prefill")
-    return f"answered {_shape.text(body)!r}"
+    ask = {"role": "user", "content": "Count from one to five."}
+    # Judged by prompt_tokens: one token of answer shows it was answered; the counts show the turn was read.
+    body = ctx.expect_ok(ctx.chat(messages=[ask, {"role": "assistant", "content": "One, two,"}],
+                                  max_tokens=STATUS_MAX_TOKENS), "an assistant prefill")
+    alone = ctx.expect_ok(ctx.chat(messages=[ask], max_tokens=STATUS_MAX_TOKENS), "the user turn alone")
+    with_it, without = _shape.prompt_tokens(body), _shape.prompt_tokens(alone)
+    if with_it is None or without is None:
+        raise Skip(f"answered {_shape.text(body)!r}, but no usage.prompt_tokens shows whether the assistant turn "
+                   "reached the prompt")
+    if with_it == without:
+        raise Ignored(f"a trailing assistant turn was accepted and dropped: {with_it} prompt tokens with it, "
+                      f"{without} without")
+    return f"the trailing assistant turn reaches the prompt: {with_it} prompt tokens with it, {without} without"
 
 
 @check("chat.messages.content_parts", feature=FEATURE, field="messages.content.parts", required=True,

@@ -130,6 +130,14 @@ def _prefill_rejected(req: ChatRequest) -> ApiError | None:
     return None
 
 
+@deviation("chat.prefill_dropped", "a trailing assistant turn is accepted and dropped before the prompt",
+           on="request")
+def _prefill_dropped(req: ChatRequest) -> ChatRequest:
+    if req.messages and req.messages[-1].role == "assistant" and len(req.messages) > 1:
+        return replace(req, messages=req.messages[:-1])
+    return req
+
+
 @deviation("chat.content_parts_rejected", "content given as an array of parts gets a 400", on="check")
 def _parts_rejected(req: ChatRequest) -> ApiError | None:
     for i, m in enumerate(req.messages):
