@@ -135,7 +135,6 @@ def _judge_stop(ctx: CheckContext, body: dict[str, Any], stop: Any, word: str, b
     ctx.note(stop=stop, text=out, unstopped_text=base, finish_reason=fr)
     if isinstance(stop, list):
         ctx.note(expected_cut=word)
-    cut = base.find(word)
     first = stop[0] if isinstance(stop, list) else word
     if word in out:
         if _shape.kept_stop(out, base, word):
