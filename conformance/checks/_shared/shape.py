@@ -49,20 +49,21 @@ def usage(body: dict[str, Any], where: str = "response") -> dict[str, int]:
     return u
 
 
-def _count(body: dict[str, Any], key: str) -> int | None:
-    usage = body.get("usage")
+def usage_count(body: Any, key: str) -> int | None:
+    """usage[key] when the answer (any JSON value) reports it as an integer."""
+    usage = body.get("usage") if isinstance(body, dict) else None
     tokens = usage.get(key) if isinstance(usage, dict) else None
     return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None
 
 
-def prompt_tokens(body: dict[str, Any]) -> int | None:
+def prompt_tokens(body: Any) -> int | None:
     """usage.prompt_tokens when the answer reports it as an integer."""
-    return _count(body, "prompt_tokens")
+    return usage_count(body, "prompt_tokens")
 
 
-def completion_tokens(body: dict[str, Any]) -> int | None:
+def completion_tokens(body: Any) -> int | None:
     """usage.completion_tokens when the answer reports it as an integer."""
-    return _count(body, "completion_tokens")
+    return usage_count(body, "completion_tokens")
 
 
 def reaches_prompt(with_body: dict[str, Any], plain_body: dict[str, Any], what: str, ignored_tail: str = "") -> str:

@@ -68,12 +68,6 @@ def _valid(ctx: CheckContext) -> Exchange:
     return ctx.chat(messages=_messages({"url": VALID_URL}))
 
 
-def _prompt_tokens(body: Any) -> int | None:
-    u = body.get("usage") if isinstance(body, dict) else None
-    n = u.get("prompt_tokens") if isinstance(u, dict) else None
-    return n if isinstance(n, int) and not isinstance(n, bool) else None
-
-
 def url_read_as_text(tokens: int, padded_tokens: int, extra_chars: int) -> bool:
     """True when a longer data URL of the same pixels costs prompt tokens in step with its length."""
     return padded_tokens - tokens > extra_chars * TEXT_TOKENS_PER_CHAR
@@ -84,7 +78,7 @@ def _as_text(ctx: CheckContext, with_image: int, without: int) -> str | None:
     # A chat template that stringifies array content tokenizes the base64 as words: tokens are
     # added although no image was decoded (llama-cpp-python's chatml-function-calling does this).
     padded = ctx.chat(messages=_messages({"url": PADDED_URL}))
-    tokens = _prompt_tokens(padded.response_body) if padded.status == 200 else None
+    tokens = _shape.prompt_tokens(padded.response_body) if padded.status == 200 else None
     extra = len(PADDED_URL) - len(VALID_URL)
     if tokens is None or not url_read_as_text(with_image, tokens, extra):
         return None
@@ -97,7 +91,7 @@ def _seen(ctx: CheckContext, body: dict[str, Any]) -> tuple[bool | None, str]:
     text_only = ctx.chat(messages=_messages(None))
     if text_only.status != 200 or not isinstance(text_only.response_body, dict):
         return None, f"the text-only comparison request gave {text_only.status}"
-    with_image, without = _prompt_tokens(body), _prompt_tokens(text_only.response_body)
+    with_image, without = _shape.prompt_tokens(body), _shape.prompt_tokens(text_only.response_body)
     if with_image is not None and without is not None and with_image > without:
         as_text = _as_text(ctx, with_image, without)
         if as_text is not None:
@@ -146,7 +140,7 @@ def _tokens_pair(lo: int | None, hi: int | None) -> str:
 
 def _detail_unseen(ctx: CheckContext, low: dict[str, Any], high: dict[str, Any]) -> NoReturn:
     """The verdict when 'low' and 'high' cost and answer the same: is detail read at all?"""
-    tokens = _tokens_pair(_prompt_tokens(low), _prompt_tokens(high))
+    tokens = _tokens_pair(_shape.prompt_tokens(low), _shape.prompt_tokens(high))
     same = (f"detail 'low' and 'high' on the same {DETAIL_SIZE}x{DETAIL_SIZE} image give the same answer "
             f"{_shape.text(low)[:40]!r}, and {tokens}")
     # An invalid value tells a field that is read (validated, then without effect) from one never looked at.
@@ -178,7 +172,7 @@ def image_detail(ctx: CheckContext) -> str:
         raise Skip(f"{state}, so detail cannot have an effect (see vision.image_url.data_url): {why}")
     low = ctx.expect_ok(_detail(ctx, "low"), "image_url with detail 'low'")
     high = ctx.expect_ok(_detail(ctx, "high"), "image_url with detail 'high'")
-    lo, hi = _prompt_tokens(low), _prompt_tokens(high)
+    lo, hi = _shape.prompt_tokens(low), _shape.prompt_tokens(high)
     if lo is not None and hi is not None and lo != hi:
         if lo > hi:
             ctx.deviations.append(f"detail 'low' costs more prompt tokens ({lo}) than 'high' ({hi})")

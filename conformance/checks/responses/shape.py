@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.checks._shared import shape as _shape
 from conformance.context import OMIT, CheckContext
 from conformance.model import Exchange
 from conformance.verdict import Fail, Skip
@@ -78,9 +79,7 @@ def usage(resp: dict[str, Any], where: str = "response") -> dict[str, int]:
 
 def input_tokens(resp: dict[str, Any]) -> int | None:
     """usage.input_tokens when reported as an integer."""
-    u = resp.get("usage")
-    n = u.get("input_tokens") if isinstance(u, dict) else None
-    return n if isinstance(n, int) and not isinstance(n, bool) else None
+    return _shape.usage_count(resp, "input_tokens")
 
 
 def more_input(with_it: dict[str, Any], without: dict[str, Any], what: str) -> str | None:
